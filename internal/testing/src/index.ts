@@ -1,0 +1,4 @@
+// @tcbpf/testing — private test support for the workspace.
+export { fuzzFull, fuzzRuns, fuzzSeed } from './fuzz.js';
+export { Netns, hasTool, kernelOracle } from './kernel.js';
+export type { KernelOracle } from './kernel.js';

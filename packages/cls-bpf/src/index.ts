@@ -1,0 +1,4 @@
+// @tcbpf/cls-bpf — see README.md. Linux 6.18 is the modelled kernel.
+
+/** Kernel sources this package models (Linux 6.18), for docs and the demo. */
+export const MODELS: readonly string[] = Object.freeze(['net/sched/cls_bpf.c']);
