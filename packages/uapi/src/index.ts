@@ -3,3 +3,9 @@
 // (numbers and names), grouped by the header it comes from.
 export { ERRNO, ERRNO_TEXT } from './errno.js';
 export type { ErrnoName } from './errno.js';
+export * from './netlink.js';
+export * from './rtnetlink.js';
+export * from './pkt-cls.js';
+export * from './pkt-sched.js';
+export * from './gen-stats.js';
+export * from './tc-act.js';
