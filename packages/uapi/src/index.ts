@@ -9,3 +9,4 @@ export * from './pkt-cls.js';
 export * from './pkt-sched.js';
 export * from './gen-stats.js';
 export * from './tc-act.js';
+export * from './filter.js';
