@@ -4,6 +4,6 @@ import { MODELS } from '../src/index.js';
 describe('@tcbpf/skb', () => {
   it('names the kernel sources it models', () => {
     expect(MODELS.length).toBeGreaterThan(0);
-    for (const m of MODELS) expect(m).toMatch(/^(include|net|lib|kernel|drivers|tools)\//);
+    for (const m of MODELS) expect(m).toMatch(/^(include|net|lib|kernel|drivers|tools|arch)\//);
   });
 });

@@ -10,3 +10,8 @@ export * from './pkt-sched.js';
 export * from './gen-stats.js';
 export * from './tc-act.js';
 export * from './filter.js';
+export * from './if-ether.js';
+export * from './if-arp.js';
+export * from './if-packet.js';
+export * from './in.js';
+export * from './if.js';
