@@ -23,3 +23,19 @@ export {
 export type { NlaType, NlaValidation, NlaPolicyEntry, NlaPolicy, NlaPolicySpec } from './policy.js';
 export { writePolicyAttr, netlinkAck, netlinkAckError, netlinkDumpDone, parseAck } from './ack.js';
 export type { AckOptions, AckInfo } from './ack.js';
+export { defineStruct, decodeStruct, encodeStruct, structPaddingIsZero } from './struct.js';
+export {
+  NLMSGHDR, TCMSG, TCAMSG, TC_ESTIMATOR, TC_STATS, GNET_STATS_BASIC, GNET_STATS_RATE_EST, GNET_STATS_RATE_EST64, GNET_STATS_QUEUE, TCF_T,
+  TC_GACT, TC_GACT_P, TC_MIRRED, TC_RATESPEC, TC_POLICE, NLA_BITFIELD32, SOCK_FILTER,
+} from './struct.js';
+export type { FieldType, StructField, StructLayout, StructValue } from './struct.js';
+export { decodeAttrsExact, encodeAttrs, encodeAttrsToBytes } from './tree.js';
+export type { AttrSet, AttrSpec, AttrNode, AttrValue, AttrFormat, ScalarKind, SetRef } from './tree.js';
+export {
+  CLS_BPF_NAME_LEN, BPF_MAXINSNS, RTM_TCA_POLICY, TCF_TFILTER_DUMP_POLICY, BPF_POLICY, TCF_ACTION_POLICY, TCAA_POLICY, MIRRED_POLICY, GACT_POLICY,
+  POLICE_POLICY, ACTION_OPTIONS_POLICIES, GNET_STATS_SET, MIRRED_SET, GACT_SET, POLICE_SET, ACTION_SET, ACTION_LIST_SET, BPF_SET, TCA_SET, TCA_ROOT_SET,
+  POLICY_DESC_SET, NLMSGERR_SET, tcMessageLayout,
+} from './tc.js';
+export { decodeBody, decodeMessage, decodeStream, encodeStream, encodeMessage, RTNL_TYPE_NAMES, formatNlmsgFlags } from './rtnl.js';
+export type { RtnlHeader, RtnlBody, RtnlMessage } from './rtnl.js';
+export { formatHandle, formatVerdict, formatMessages, formatStream } from './format.js';
