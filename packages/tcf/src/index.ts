@@ -1,4 +1,33 @@
-// @tcbpf/tcf — see README.md. Linux 6.18 is the modelled kernel.
+// @tcbpf/tcf — the tc core: kernel instance, rtnetlink endpoint, qdiscs,
+// filters, chains, blocks, actions, statistics. Linux 6.18 is the modelled kernel.
 
 /** Kernel sources this package models (Linux 6.18), for docs and the demo. */
-export const MODELS: readonly string[] = Object.freeze(['net/sched/sch_api.c', 'net/sched/cls_api.c', 'net/sched/act_api.c', 'net/sched/sch_ingress.c', 'net/sched/sch_htb.c', 'net/sched/act_gact.c', 'net/sched/act_mirred.c', 'net/sched/act_police.c']);
+export const MODELS: readonly string[] = Object.freeze([
+  'net/sched/sch_api.c',
+  'net/sched/cls_api.c',
+  'net/sched/act_api.c',
+  'net/sched/sch_ingress.c',
+  'net/sched/sch_generic.c',
+  'net/sched/sch_fifo.c',
+  'net/sched/act_mirred.c',
+  'net/sched/act_gact.c',
+  'net/sched/cls_matchall.c',
+  'net/core/rtnetlink.c',
+  'net/core/dev.c',
+]);
+
+export { TcKernel, TcNet, RtnlSocket, RtnlRequest } from './kernel.js';
+export type { TcKinds, TcKernelOptions } from './kernel.js';
+export { NetDev, ARPHRD } from './netdev.js';
+export { Datapath, ETH_HLEN, NET_RX, cloneSkb } from './dev-core.js';
+export { NlWriter, NlAttrs, parseAttrs, nlaAlign } from './nlattr.js';
+export { Qdisc, TcfResult, TcStats, NET_XMIT, gnetDumpStats } from './sch-generic.js';
+export type { TcSkb, QdiscOps, QdiscClassOps, QdiscInitArgs } from './sch-generic.js';
+export { TcfBlock, TcfChain, TcfProto, tcfClassify, tcfBindFilter, tcfUnbindFilter, TCF_MAX_RECLASSIFY_LOOP, TC_CHAIN_MAX, ETH_P_ALL } from './cls-api.js';
+export type { TcfProtoOps, TcfChangeArgs } from './cls-api.js';
+export { TcAction, TcfExts, tcfActionExec, tcfActionInit, tcfActionCheckCtrlact, tcfActionSetCtrlact, tcfIdrCheck, tcfIdrCreate, tcfActionRelease } from './act-api.js';
+export type { TcActionOps, TcActionInitArgs } from './act-api.js';
+export { noqueueQdiscOps, pfifoQdiscOps, bfifoQdiscOps, pfifoFastQdiscOps, SkbQueue, PFIFO_FAST_PRIO2BAND } from './sch-generic-ops.js';
+export { ingressQdiscOps, clsactQdiscOps } from './sch-ingress.js';
+export { mirredOps, MIRRED_NEST_LIMIT } from './act-mirred.js';
+export { htbQdiscOps, HtbClass, TCA_HTB, HTB_VER } from './sch-htb.js';

@@ -1,0 +1,75 @@
+// Replays a captured kernel sequence against a fresh tcbpf kernel instance
+// (lo=1, va=2 <-> vb=3 veth) and returns the differences (empty = identical).
+import { fromHex, toHex } from '@tcbpf/base';
+import { TcKernel, noqueueQdiscOps, pfifoQdiscOps, bfifoQdiscOps, pfifoFastQdiscOps, ingressQdiscOps, clsactQdiscOps, mirredOps, htbQdiscOps, type TcSkb } from '../../src/index.js';
+import { clsBpfStubOps } from './cls-bpf-stub.js';
+
+export interface Step {
+  req?: string;
+  replies?: string[];
+  send?: { ifindex: number; count: number; size: number; proto: number };
+  notify: string[];
+}
+export interface Fixture {
+  kernel: string;
+  sequences: Record<string, Step[]>;
+}
+
+/** The kinds this machine's kernel has built in (no gact/police/matchall/prio). */
+export function kernelLikeThisMachine(): TcKernel {
+  return new TcKernel({
+    kinds: {
+      qdiscs: [noqueueQdiscOps, pfifoQdiscOps, bfifoQdiscOps, pfifoFastQdiscOps, ingressQdiscOps, clsactQdiscOps, htbQdiscOps],
+      classifiers: [clsBpfStubOps],
+      actions: [mirredOps],
+    },
+  });
+}
+
+/** Zero nlmsg_pid (kernel-assigned socket port id) of a message sent by the kernel. */
+export function normPid(hex: string): string {
+  return hex.slice(0, 24) + '00000000' + hex.slice(32);
+}
+
+/** A frame like capture_rtnl.py's frame(). */
+export function makeSkb(size: number, proto: number, seq: number): TcSkb {
+  const buf = new Uint8Array(size);
+  buf.fill(0xff, 0, 6);
+  buf.set([2, 0, 0, 0, 0, 1], 6);
+  buf[12] = proto >>> 8;
+  buf[13] = proto & 0xff;
+  for (let i = 0; i < size - 14; i++) buf[14 + i] = (seq + i) & 0xff;
+  return {
+    buf, dataOff: 0, len: size, macHeader: 0, networkHeader: 14, transportHeader: -1, macLen: 0, protocol: proto, pktType: 0,
+    mark: 0, priority: 0, queueMapping: 0, tcIndex: 0, hash: 0, vlanPresent: false, vlanTci: 0, vlanProto: 0,
+    ifindex: 0, ingressIfindex: 0, devType: 1, tcClassid: 0, cb: new Uint8Array(20), tstamp: 0,
+  };
+}
+
+export function diffKernel(steps: readonly Step[]): string[] {
+  const kernel = kernelLikeThisMachine();
+  const net = kernel.addNet();
+  net.addVethPair('va', 'vb');
+  const sock = net.socket();
+  const mon = net.socket();
+  mon.subscribe(4);
+  const diffs: string[] = [];
+  steps.forEach((st, i) => {
+    if (st.send) {
+      const dev = net.devs.get(st.send.ifindex)!;
+      for (let n = 0; n < st.send.count; n++) net.datapath.xmit(dev, makeSkb(st.send.size, st.send.proto, n));
+      const got = mon.recv().map((b) => normPid(toHex(b)));
+      const want = st.notify.map(normPid);
+      if (JSON.stringify(got) !== JSON.stringify(want)) diffs.push(`step ${i} (send) notify:\n want ${want.join('\n      ')}\n got  ${got.join('\n      ')}`);
+      return;
+    }
+    sock.send(fromHex(st.req!));
+    const got = sock.recv().map((b) => normPid(toHex(b)));
+    const want = st.replies!.map(normPid);
+    if (JSON.stringify(got) !== JSON.stringify(want)) diffs.push(`step ${i} replies:\n want ${want.join('\n      ')}\n got  ${got.join('\n      ')}`);
+    const gotN = mon.recv().map((b) => normPid(toHex(b)));
+    const wantN = st.notify.map(normPid);
+    if (JSON.stringify(gotN) !== JSON.stringify(wantN)) diffs.push(`step ${i} notify:\n want ${wantN.join('\n      ')}\n got  ${gotN.join('\n      ')}`);
+  });
+  return diffs;
+}
