@@ -2,3 +2,5 @@
 export { fuzzFull, fuzzRuns, fuzzSeed } from './fuzz.js';
 export { Netns, hasTool, kernelOracle } from './kernel.js';
 export type { KernelOracle } from './kernel.js';
+export { cbpfSocketOracle } from './cbpf-oracle.js';
+export type { CbpfSocketOracle, CbpfOracleResult, OracleInsn } from './cbpf-oracle.js';
