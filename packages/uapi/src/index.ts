@@ -15,3 +15,6 @@ export * from './if-arp.js';
 export * from './if-packet.js';
 export * from './in.js';
 export * from './if.js';
+export * from './elf.js';
+export * from './bpf-elf.js';
+export * from './btf.js';
