@@ -168,21 +168,18 @@ export function netlinkAckError(req: Uint8Array, e: unknown, ext: ExtAck | null,
 
 /**
  * netlink_dump_done: NLMSG_DONE (flags NLM_F_MULTI) carrying the s32 dump
- * result; with NETLINK_EXT_ACK and a message, NLM_F_ACK_TLVS and the MSG TLV
- * (plus OFFS when the dump failed on an attribute).
+ * result. With NETLINK_EXT_ACK, the same TLVs as an ack follow
+ * (NLM_F_ACK_TLVS): the message, and for a failed dump the offending
+ * attribute's offset in the dump request and the policy (measured on 6.18).
  */
 export function netlinkDumpDone(seq: number, error: number, ext: ExtAck | null, opts: AckOptions): Uint8Array {
   const w = new NlWriter(64);
-  let flags = NLM_F.MULTI;
-  const withTlv = opts.extAck === true && ext !== null && ext.msg !== '';
-  if (withTlv) flags |= NLM_F.ACK_TLVS;
-  const start = nlmsgPut(w, NLMSG.DONE, flags, seq, opts.portid);
+  const tlvs = opts.extAck === true && ext !== null ? ackTlvs(ext, error, 0xffff_ffff) : undefined;
+  const withTlv = tlvs !== undefined && tlvs.length > 0;
+  const start = nlmsgPut(w, NLMSG.DONE, withTlv ? NLM_F.MULTI | NLM_F.ACK_TLVS : NLM_F.MULTI, seq, opts.portid);
   const at = w.reserve(4);
   w.setS32(at, error);
-  if (withTlv) {
-    w.string(NLMSGERR_ATTR.MSG, ext.msg);
-    if (error !== 0 && ext.badAttr >= 0) w.u32(NLMSGERR_ATTR.OFFS, ext.badAttr);
-  }
+  if (withTlv) w.putBytes(tlvs);
   nlmsgEnd(w, start);
   return w.finish();
 }
