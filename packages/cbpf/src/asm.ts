@@ -100,7 +100,7 @@ export function assemble(source: string): SockFilter[] {
       const ind = [OP.LD_W_IND, OP.LD_H_IND, OP.LD_B_IND][sz]!;
       const ext = /^#?([a-z_]+)$/.exec(ops);
       if (ext && ext[1] === 'len' && sz === 0) emit(OP.LD_LEN, 0);
-      else if (ext && EXT[ext[1]!] !== undefined) emit(abs, ancK(EXT[ext[1]!]!));
+      else if (ext && Object.hasOwn(EXT, ext[1]!)) emit(abs, ancK(EXT[ext[1]!]!));
       else if (sz === 0 && (m = re(`#(${NUM})`).exec(ops))) emit(OP.LD_IMM, num(m[1]!, lineNo));
       else if (sz === 0 && (m = re(`M\\[(${NUM})\\]`).exec(ops))) emit(OP.LD_MEM, num(m[1]!, lineNo));
       else if ((m = re(`\\[%?x\\+(${NUM})\\]`).exec(ops))) emit(ind, num(m[1]!, lineNo));
@@ -120,8 +120,8 @@ export function assemble(source: string): SockFilter[] {
     } else if (mn === 'st' || mn === 'stx') {
       if (!(m = re(`M\\[(${NUM})\\]`).exec(ops))) throw bad(`cannot parse operand "${ops}" of ${mn}`);
       emit(mn === 'st' ? OP.ST : OP.STX, num(m[1]!, lineNo));
-    } else if (ALU[mn] !== undefined) {
-      const [kc, xc] = ALU[mn];
+    } else if (Object.hasOwn(ALU, mn)) {
+      const [kc, xc] = ALU[mn]!;
       if (/^%?x$/.test(ops)) emit(xc, 0);
       else if ((m = re(`#(${NUM})`).exec(ops))) emit(kc, num(m[1]!, lineNo));
       else throw bad(`cannot parse operand "${ops}" of ${mn}`);
@@ -136,8 +136,8 @@ export function assemble(source: string): SockFilter[] {
     } else if (mn === 'jmp' || mn === 'ja') {
       if (!/^[A-Za-z_.][\w.]*$/.test(ops)) throw bad(`${mn} needs a label`);
       emit(OP.JA, 0, { ja: ops });
-    } else if (JMP[mn] !== undefined) {
-      const [kc, xc, swap] = JMP[mn];
+    } else if (Object.hasOwn(JMP, mn)) {
+      const [kc, xc, swap] = JMP[mn]!;
       const parts = ops.split(',');
       const src = parts[0] ?? '';
       let code: number;
