@@ -63,6 +63,8 @@ export class TcAction {
   params: unknown = null;
   /** Whether this action is committed into the IDR. */
   inIdr = false;
+  /** used_hw_stats_valid: set once a standalone dump walked it (then dumped everywhere). */
+  usedHwStatsValid = false;
 
   constructor(ops: TcActionOps, net: TcNet, index: number) {
     this.ops = ops;
@@ -250,7 +252,9 @@ export function tcfActionInit(net: TcNet, nest: NlAttrs, nestType: number, tp: T
 }
 
 /** Write one action (tcf_action_dump_1). */
-export function tcfActionDump1(w: NlWriter, a: TcAction, usedHwStats: boolean): void {
+export function tcfActionDump1(w: NlWriter, a: TcAction, fromWalker: boolean): void {
+  if (fromWalker) a.usedHwStatsValid = true;
+  const usedHwStats = a.usedHwStatsValid;
   w.str(TCA_ACT.KIND, a.ops.kind);
   const s = w.nestStart(TCA_ACT.STATS);
   const b = w.attrReserve(TCA_STATS.BASIC, 16);
@@ -367,9 +371,15 @@ export function tcCtlAction(net: TcNet, req: RtnlRequest): void {
   const ca = parseAttrs(req.msg, 20, req.msg.length, TCA_ROOT.MAX);
   if (!ca.has(TCA_ROOT.TAB)) throw kerr('EINVAL', 'Netlink action attributes missing');
   if (req.type === RTM.NEWACTION) {
+    const before = new Set<TcAction>();
+    for (const m of net.actions.values()) for (const a of m.values()) before.add(a);
     const acts = tcfActionInit(net, ca, TCA_ROOT.TAB, null, false, (req.flags & NLM_F.REPLACE) !== 0);
+    // replaced actions are still held by tcf_idr_check_alloc while the notification is built
+    const held = acts.filter((a) => before.has(a));
+    for (const a of held) a.refcnt++;
     const w = new NlWriter();
     tcaGetFill(w, acts, req.portid, req.seq, req.flags, RTM.NEWACTION);
+    for (const a of held) a.refcnt--;
     const b = w.bytes();
     req.notify(b);
     if (req.flags & NLM_F.ECHO) req.unicast(b);
@@ -406,7 +416,9 @@ export function tcCtlAction(net: TcNet, req: RtnlRequest): void {
   // tcf_del_notify: message first, then every deletion must be allowed
   for (const a of found) if (a.bindcnt > 0) throw kerr('EPERM', 'Failed to delete TC action');
   const w = new NlWriter();
+  for (const a of found) a.refcnt--; // dumped as after the release
   tcaGetFill(w, found, req.portid, req.seq, 0, RTM.DELACTION);
+  for (const a of found) a.refcnt++;
   const b = w.bytes();
   for (const a of found) tcfActionRelease(a, false);
   req.notify(b);

@@ -124,7 +124,7 @@ export class TcfBlock {
   }
 
   /** __tcf_chain_get: look up or create; notifies RTM_NEWCHAIN when it becomes visible. */
-  chainGet(index: number, create: boolean, byAct: boolean): TcfChain | null {
+  chainGet(index: number, create: boolean, byAct: boolean, notify = true): TcfChain | null {
     let chain = this.chainLookup(index);
     let isFirstRef = false;
     if (chain) {
@@ -139,7 +139,7 @@ export class TcfBlock {
       if (!byAct) isFirstRef = true;
     }
     if (byAct) chain.actionRefcnt++;
-    if (isFirstRef) this.net.chainNotify(chain, RTM.NEWCHAIN, NLM_F.CREATE | NLM_F.EXCL, null);
+    if (isFirstRef && notify) this.net.chainNotify(chain, RTM.NEWCHAIN, NLM_F.CREATE | NLM_F.EXCL, null);
     return chain;
   }
 
@@ -589,20 +589,21 @@ export function tcCtlChain(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAttrs)
   if (req.type === RTM.NEWCHAIN) {
     if (chain && chain.refcnt - chain.actionRefcnt > 0) throw kerr('EEXIST', 'Filter chain already exists');
     if (!(req.flags & NLM_F.CREATE)) throw kerr('ENOENT', 'Need both RTM_NEWCHAIN and NLM_F_CREATE to create a new chain');
-    // template first (tc_chain_tmplt_add), so a refusal leaves no chain behind
-    let tmpltOps: TcfProtoOps | null = null;
-    let tmpltPriv: unknown = null;
-    if (tca.has(TCA.KIND)) {
-      const ops = net.kernel.clsOps(tca.str(TCA.KIND));
-      if (!ops) throw kerr('ENOENT', 'TC classifier not found');
-      if (!ops.tmpltCreate) throw kerr('EOPNOTSUPP', 'Chain templates are not supported with specified classifier');
-      tmpltPriv = ops.tmpltCreate(net, chain ?? new TcfChain(block, chainIndex), tca);
-      tmpltOps = ops;
-    }
-    chain = block.chainGet(chainIndex, true, false)!;
+    chain = block.chainGet(chainIndex, true, false, false)!;
     chain.explicitlyCreated = true;
-    chain.tmpltOps = tmpltOps;
-    chain.tmpltPriv = tmpltPriv;
+    try {
+      if (tca.has(TCA.KIND)) {
+        const ops = net.kernel.clsOps(tca.str(TCA.KIND));
+        if (!ops) throw kerr('ENOENT', 'TC classifier not found');
+        if (!ops.tmpltCreate) throw kerr('EOPNOTSUPP', 'Chain templates are not supported with specified classifier');
+        chain.tmpltPriv = ops.tmpltCreate(net, chain, tca);
+        chain.tmpltOps = ops;
+      }
+    } catch (e) {
+      block.chainPut(chain, false, true);
+      throw e;
+    }
+    net.chainNotify(chain, RTM.NEWCHAIN, NLM_F.CREATE | NLM_F.EXCL, null);
     return;
   }
   if (!chain || chain.refcnt - chain.actionRefcnt === 0) throw kerr('EINVAL', 'Cannot find specified filter chain');

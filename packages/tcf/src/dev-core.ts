@@ -34,15 +34,16 @@ export class Datapath {
     skb.ifindex = dev.ifindex;
     skb.ingressIfindex = dev.ifindex;
     const q = dev.ingress;
-    if (q !== null) {
-      const block = (q.priv as IngressPriv).ingress;
+    const block = q !== null ? (q.priv as IngressPriv).ingress : null;
+    // the mini qdisc is only installed while chain 0 of the block has a filter
+    if (q !== null && block !== null && block.chain0 !== null && block.chain0.tps.length > 0) {
       q.stats.bump(skb.len);
       const net = dev.net;
       const prev = net.atIngress;
       net.atIngress = true;
       const res = this.#res;
       res.reset();
-      const r = block ? tcfClassify(skb, block, res) : TC_ACT.UNSPEC;
+      const r = tcfClassify(skb, block, res);
       net.atIngress = prev;
       switch (r) {
         case TC_ACT.OK:
@@ -70,7 +71,7 @@ export class Datapath {
     skb.ifindex = dev.ifindex;
     const q = dev.ingress;
     const eblock = q !== null ? (q.priv as IngressPriv).egress : null;
-    if (q !== null && eblock !== null) {
+    if (q !== null && eblock !== null && eblock.chain0 !== null && eblock.chain0.tps.length > 0) {
       q.stats.bump(skb.len);
       const net = dev.net;
       const prev = net.atIngress;

@@ -91,7 +91,7 @@ function htbInit(q: Qdisc, args: QdiscInitArgs): void {
   const g = opt.data(TCA_HTB.INIT);
   if (g.length < 20) throw kerr('ERANGE', 'Attribute failed policy validation');
   const v = new DataView(g.buffer, g.byteOffset, g.byteLength);
-  if (v.getUint32(0, true) >>> 16 !== 3) throw kerr('EINVAL', 'HTB: need tc/htb version 3');
+  if (v.getUint32(0, true) !== HTB_VER >>> 16) throw kerr('EINVAL', 'HTB: need tc/htb version 3');
   const s: HtbSched = {
     r2q: v.getUint32(4, true) || 1,
     defcls: v.getUint32(8, true),
@@ -210,12 +210,14 @@ function htbDequeue(q: Qdisc): TcSkb | null {
     if (!lender) continue;
     const skb = cl.leaf!.ops.dequeue(cl.leaf!);
     if (!skb) continue;
-    if (lender !== cl) {
-      cl.borrows++;
-      lender.lends++;
-    }
+    // htb_charge_class: classes at or above the lender's level pay rate tokens
+    // (the one at that level counts a "lend"), those below count a borrow
+    const level = lender.level;
     for (let c: HtbClass | null = cl; c; c = c.parent) {
-      c.tokens -= l2t(c.rate, skb.len);
+      if (c.level >= level) {
+        if (c.level === level) c.lends++;
+        c.tokens -= l2t(c.rate, skb.len);
+      } else c.borrows++;
       c.ctokens -= l2t(c.ceil, skb.len);
       c.stats.bump(skb.len);
     }

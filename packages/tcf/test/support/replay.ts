@@ -26,9 +26,22 @@ export function kernelLikeThisMachine(): TcKernel {
   });
 }
 
-/** Zero nlmsg_pid (kernel-assigned socket port id) of a message sent by the kernel. */
+/**
+ * Normalise what differs by construction: nlmsg_pid (the kernel-assigned socket
+ * port id) and the tcf_t timestamps of mirred actions (TCA_MIRRED_TM, 32 bytes
+ * of wall-clock "ticks ago", which depend on how long the capture took).
+ */
 export function normPid(hex: string): string {
-  return hex.slice(0, 24) + '00000000' + hex.slice(32);
+  const h = hex.slice(0, 24) + '00000000' + hex.slice(32);
+  return h.replace(/(20000200[0-9a-f]{56}24000100)([0-9a-f]{64})/g, (_m, a: string) => a + '0'.repeat(64));
+}
+
+/**
+ * After traffic, HTB's tc_htb_xstats tokens/ctokens depend on the wall-clock
+ * gaps between the captured frames (the refill), so they are zeroed there.
+ */
+export function normHtbTokens(hex: string): string {
+  return hex.replace(/(18000400[0-9a-f]{24})([0-9a-f]{16})/g, (_m, a: string) => a + '0'.repeat(16));
 }
 
 /** A frame like capture_rtnl.py's frame(). */
@@ -46,7 +59,7 @@ export function makeSkb(size: number, proto: number, seq: number): TcSkb {
   };
 }
 
-export function diffKernel(steps: readonly Step[]): string[] {
+export function diffKernel(steps: readonly Step[], afterTraffic: (hex: string) => string = (h) => h): string[] {
   const kernel = kernelLikeThisMachine();
   const net = kernel.addNet();
   net.addVethPair('va', 'vb');
@@ -54,21 +67,24 @@ export function diffKernel(steps: readonly Step[]): string[] {
   const mon = net.socket();
   mon.subscribe(4);
   const diffs: string[] = [];
+  let sent = false;
+  const norm = (b: string): string => (sent ? afterTraffic(normPid(b)) : normPid(b));
   steps.forEach((st, i) => {
     if (st.send) {
       const dev = net.devs.get(st.send.ifindex)!;
       for (let n = 0; n < st.send.count; n++) net.datapath.xmit(dev, makeSkb(st.send.size, st.send.proto, n));
+      sent = true;
       const got = mon.recv().map((b) => normPid(toHex(b)));
       const want = st.notify.map(normPid);
       if (JSON.stringify(got) !== JSON.stringify(want)) diffs.push(`step ${i} (send) notify:\n want ${want.join('\n      ')}\n got  ${got.join('\n      ')}`);
       return;
     }
     sock.send(fromHex(st.req!));
-    const got = sock.recv().map((b) => normPid(toHex(b)));
-    const want = st.replies!.map(normPid);
+    const got = sock.recv().map((b) => norm(toHex(b)));
+    const want = st.replies!.map(norm);
     if (JSON.stringify(got) !== JSON.stringify(want)) diffs.push(`step ${i} replies:\n want ${want.join('\n      ')}\n got  ${got.join('\n      ')}`);
-    const gotN = mon.recv().map((b) => normPid(toHex(b)));
-    const wantN = st.notify.map(normPid);
+    const gotN = mon.recv().map((b) => norm(toHex(b)));
+    const wantN = st.notify.map(norm);
     if (JSON.stringify(gotN) !== JSON.stringify(wantN)) diffs.push(`step ${i} notify:\n want ${wantN.join('\n      ')}\n got  ${gotN.join('\n      ')}`);
   });
   return diffs;
