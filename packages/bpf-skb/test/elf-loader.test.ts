@@ -140,8 +140,8 @@ describe('ELF loader on the clang-19 fixtures', () => {
     const o = load('redirect_global.o');
     const by = (n: string) => o.maps.find((m) => m.name === n)!;
     expect(by('.rodata').kernelName).toBe('redirect.rodata');
-    expect(by('.data').kernelName).toBe('redirect_g.data');
-    expect(by('.bss').kernelName).toBe('redirect_gl.bss');
+    expect(by('.data').kernelName).toBe('redirect.data');
+    expect(by('.bss').kernelName).toBe('redirect.bss');
     expect(by('.data').flags).toBe(BPF_MAP_CREATE_FLAG.MMAPABLE);
     expect(by('.bss').valueSize).toBe(24);
     expect(by('.bss').initialValue).toEqual(new Uint8Array(24));

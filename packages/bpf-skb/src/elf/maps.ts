@@ -252,9 +252,10 @@ export function dataSectionKind(s: ElfSection): 'data' | 'rodata' | 'bss' | unde
 /** libbpf internal_map_name: object-name prefix + section name, at most 15 bytes, sanitised. */
 export function internalMapName(objName: string, secName: string): string {
   const custom = secName.indexOf('.', 1) !== -1;
-  const sfxLen = Math.min(secName.length, BPF_OBJ_NAME_MAX);
-  const pfxLen = custom ? 0 : Math.min(BPF_OBJ_NAME_MAX - sfxLen, objName.length);
-  const raw = objName.slice(0, pfxLen) + secName.slice(0, sfxLen);
+  // the suffix always reserves at least 7 bytes (strlen(".rodata")), so the prefix is at most 8
+  const sfxLen = Math.max(7, secName.length);
+  const pfxLen = custom ? 0 : Math.max(0, Math.min(BPF_OBJ_NAME_MAX - sfxLen, objName.length));
+  const raw = (objName.slice(0, pfxLen) + secName).slice(0, BPF_OBJ_NAME_MAX);
   return raw.replace(/[^A-Za-z0-9_.]/g, '_');
 }
 
@@ -269,18 +270,11 @@ export function globalDataMap(elf: ElfFile, sec: ElfSection, objName: string, bt
   spec.maxEntries = 1;
   spec.readonly = kind === 'rodata';
   spec.flags = kind === 'rodata' ? BPF_MAP_CREATE_FLAG.RDONLY_PROG : 0;
-  // map_is_mmapable: the section's DATASEC has a non-static variable
+  // libbpf 1.1 (the loader of tc and bpftool on the reference machine) makes every
+  // global-data map mmapable; later libbpf releases skip maps without non-static variables
+  spec.flags |= BPF_MAP_CREATE_FLAG.MMAPABLE;
   const ds = btf?.datasec(sec.name);
-  if (ds) {
-    spec.btfValueTypeId = ds.id;
-    for (const vi of ds.secinfos ?? []) {
-      const v = btf!.types[vi.type];
-      if (v && v.kind === BTF_KIND.VAR && v.linkage !== BTF_LINKAGE.VAR_STATIC) {
-        spec.flags |= BPF_MAP_CREATE_FLAG.MMAPABLE;
-        break;
-      }
-    }
-  }
+  if (ds) spec.btfValueTypeId = ds.id;
   spec.initialValue = kind === 'bss' ? new Uint8Array(sec.size) : elf.data(sec).slice();
   return spec;
 }
