@@ -225,55 +225,68 @@ export class NlAttrs {
     const p = this.#pos[type] ?? -1;
     return p < 0 ? -1 : p + NLA_HDRLEN;
   }
+  // A fixed-width read of an attribute shorter than the width (possible only
+  // where the policy does not check the length): the missing bytes read as
+  // zero. The kernel would read on into whatever follows in the skb.
+  #short(p: number, width: number): Uint8Array {
+    const have = Math.max(0, Math.min(width, this.dv.getUint16(p, LE) - NLA_HDRLEN, this.buf.length - p - NLA_HDRLEN));
+    const tmp = new Uint8Array(8);
+    tmp.set(this.buf.subarray(p + NLA_HDRLEN, p + NLA_HDRLEN + have));
+    return tmp;
+  }
+  #fits(p: number, width: number): boolean {
+    return this.dv.getUint16(p, LE) - NLA_HDRLEN >= width && p + NLA_HDRLEN + width <= this.buf.length;
+  }
+
   /** nla_get_u8. */
   u8(type: number, absent = 0): number {
     const p = this.#pos[type] ?? -1;
-    return p < 0 ? absent : this.dv.getUint8(p + 4);
+    return p < 0 ? absent : this.#fits(p, 1) ? this.dv.getUint8(p + 4) : this.#short(p, 1)[0]!;
   }
   /** nla_get_u16 (little-endian). */
   u16(type: number, absent = 0): number {
     const p = this.#pos[type] ?? -1;
-    return p < 0 ? absent : this.dv.getUint16(p + 4, LE);
+    return p < 0 ? absent : this.#fits(p, 2) ? this.dv.getUint16(p + 4, LE) : new DataView(this.#short(p, 2).buffer).getUint16(0, LE);
   }
   /** nla_get_u32 (little-endian). */
   u32(type: number, absent = 0): number {
     const p = this.#pos[type] ?? -1;
-    return p < 0 ? absent : this.dv.getUint32(p + 4, LE);
+    return p < 0 ? absent : this.#fits(p, 4) ? this.dv.getUint32(p + 4, LE) : new DataView(this.#short(p, 4).buffer).getUint32(0, LE);
   }
   /** nla_get_s8. */
   s8(type: number, absent = 0): number {
     const p = this.#pos[type] ?? -1;
-    return p < 0 ? absent : this.dv.getInt8(p + 4);
+    return p < 0 ? absent : this.#fits(p, 1) ? this.dv.getInt8(p + 4) : new DataView(this.#short(p, 1).buffer).getInt8(0);
   }
   /** nla_get_s16 (little-endian). */
   s16(type: number, absent = 0): number {
     const p = this.#pos[type] ?? -1;
-    return p < 0 ? absent : this.dv.getInt16(p + 4, LE);
+    return p < 0 ? absent : this.#fits(p, 2) ? this.dv.getInt16(p + 4, LE) : new DataView(this.#short(p, 2).buffer).getInt16(0, LE);
   }
   /** nla_get_s32 (little-endian). */
   s32(type: number, absent = 0): number {
     const p = this.#pos[type] ?? -1;
-    return p < 0 ? absent : this.dv.getInt32(p + 4, LE);
+    return p < 0 ? absent : this.#fits(p, 4) ? this.dv.getInt32(p + 4, LE) : new DataView(this.#short(p, 4).buffer).getInt32(0, LE);
   }
   /** nla_get_u64 (little-endian), as bigint (control path only). */
   u64(type: number, absent = 0n): bigint {
     const p = this.#pos[type] ?? -1;
-    return p < 0 ? absent : this.dv.getBigUint64(p + 4, LE);
+    return p < 0 ? absent : this.#fits(p, 8) ? this.dv.getBigUint64(p + 4, LE) : new DataView(this.#short(p, 8).buffer).getBigUint64(0, LE);
   }
   /** nla_get_s64 (little-endian), as bigint. */
   s64(type: number, absent = 0n): bigint {
     const p = this.#pos[type] ?? -1;
-    return p < 0 ? absent : this.dv.getBigInt64(p + 4, LE);
+    return p < 0 ? absent : this.#fits(p, 8) ? this.dv.getBigInt64(p + 4, LE) : new DataView(this.#short(p, 8).buffer).getBigInt64(0, LE);
   }
   /** nla_get_be16 (big-endian payload). */
   be16(type: number, absent = 0): number {
     const p = this.#pos[type] ?? -1;
-    return p < 0 ? absent : this.dv.getUint16(p + 4, false);
+    return p < 0 ? absent : this.#fits(p, 2) ? this.dv.getUint16(p + 4, false) : new DataView(this.#short(p, 2).buffer).getUint16(0, false);
   }
   /** nla_get_be32 (big-endian payload). */
   be32(type: number, absent = 0): number {
     const p = this.#pos[type] ?? -1;
-    return p < 0 ? absent : this.dv.getUint32(p + 4, false);
+    return p < 0 ? absent : this.#fits(p, 4) ? this.dv.getUint32(p + 4, false) : new DataView(this.#short(p, 4).buffer).getUint32(0, false);
   }
   /** nla_get_flag. */
   flag(type: number): boolean {
@@ -283,6 +296,10 @@ export class NlAttrs {
   bitfield32(type: number): { value: number; selector: number } | undefined {
     const p = this.#pos[type] ?? -1;
     if (p < 0) return undefined;
+    if (!this.#fits(p, 8)) {
+      const d = new DataView(this.#short(p, 8).buffer);
+      return { value: d.getUint32(0, LE), selector: d.getUint32(4, LE) };
+    }
     return { value: this.dv.getUint32(p + 4, LE), selector: this.dv.getUint32(p + 8, LE) };
   }
   /** The payload bytes (a view, no copy), undefined if absent. */
