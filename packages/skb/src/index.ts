@@ -28,3 +28,19 @@ export {
   inetProtoCsumReplace2, inetProtoCsumReplace4, inetProtoCsumReplace16, inetProtoCsumReplaceByDiff,
   inetChecksum, ipv4HeaderChecksum, l4ChecksumV4, l4ChecksumV6,
 } from './checksum.js';
+export {
+  ETHHDR, VLANHDR, ARPHDR, IPHDR, IP_FRAG, IPV6HDR, FRAGHDR, TCPHDR, TCP_FLAG, UDPHDR, ICMPHDR,
+  buildFrame, buildIpv4, buildIpv6, buildArp, dissect,
+} from './headers.js';
+export type { VlanTagSpec, L4Spec, L3Spec, Ipv6ExtSpec, FrameSpec, Dissection } from './headers.js';
+export { generatePackets, packetStream, GENERATED_KINDS } from './packet-generator.js';
+export type { GeneratedPacket, GeneratedKind, GeneratorOptions } from './packet-generator.js';
+export {
+  CaptureDecoder, CaptureError, PcapWriter, PcapngWriter, decodeCapture, decodeCaptureAsync,
+  parseSllHeader, buildSllHeader, LINKTYPE, PCAP_MAGIC, PCAPNG_BLOCK, MAXIMUM_SNAPLEN,
+} from './capture.js';
+export type {
+  CaptureFormat, CaptureRecord, CaptureCursor, CaptureInfo, ByteSink, PcapWriterOptions, PcapngInterface,
+  PcapngWriterOptions, SllHeader,
+} from './capture.js';
+export { readCaptureFile, readCaptureFd, scanCaptureFile, FileSink, CAPTURE_CHUNK } from './capture-file.js';
