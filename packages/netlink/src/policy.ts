@@ -596,9 +596,17 @@ function validateExtra(dv: DataView, pos: number, nlaLen: number, pt: NlaPolicyE
  * 'deprecated' = nlmsg_parse_deprecated (liberal, what tc uses),
  * 'deprecated-strict' = nlmsg_parse_deprecated_strict, 'strict' = nlmsg_parse.
  * nlmsg_len is read little-endian from the header and must lie within `buf`.
+ * `dv` (a DataView over exactly `buf`) may be passed to save its allocation.
  */
-export function nlmsgParse(buf: Uint8Array, msgPos: number, hdrlen: number, policy: NlaPolicy, mode: 'deprecated' | 'deprecated-strict' | 'strict', ext: ExtAck | null): NlAttrs {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+export function nlmsgParse(
+  buf: Uint8Array,
+  msgPos: number,
+  hdrlen: number,
+  policy: NlaPolicy,
+  mode: 'deprecated' | 'deprecated-strict' | 'strict',
+  ext: ExtAck | null,
+  dv: DataView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength),
+): NlAttrs {
   const nlmsgLen = dv.getUint32(msgPos, LE);
   if (nlmsgLen < 16 + hdrlen) {
     if (ext !== null) ext.setMsg('Invalid header length');
