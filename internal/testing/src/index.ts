@@ -4,3 +4,5 @@ export { Netns, hasTool, kernelOracle } from './kernel.js';
 export type { KernelOracle } from './kernel.js';
 export { cbpfSocketOracle } from './cbpf-oracle.js';
 export type { CbpfSocketOracle, CbpfOracleResult, OracleInsn } from './cbpf-oracle.js';
+export { BpfOracle, BpfOracleError, bpfOracle, must } from './bpf-oracle.js';
+export type { BpfOracleStatus, BpfOracleResult, OracleProgInfo, TestRunOut } from './bpf-oracle.js';

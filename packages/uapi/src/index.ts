@@ -18,3 +18,5 @@ export * from './if.js';
 export * from './elf.js';
 export * from './bpf-elf.js';
 export * from './btf.js';
+export * from './bpf.js';
+export * from './bpf-helpers.js';

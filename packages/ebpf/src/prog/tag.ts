@@ -1,0 +1,30 @@
+// Models kernel/bpf/core.c bpf_prog_calc_tag (Linux 6.18): the program tag is
+// the first BPF_TAG_SIZE (8) bytes of SHA-1 over the instruction image with the
+// map-fd / map-value immediates of LD_IMM64 (both slots) zeroed, because fds
+// are not stable across processes.
+import { toHex } from '@tcbpf/base';
+import { encodeInsns, insn, type Insn } from '../isa/insn.js';
+import { sha1 } from './sha1.js';
+
+/** The 8 tag bytes of a program as the kernel computes them. */
+export function progTagBytes(insns: readonly Insn[]): Uint8Array {
+  let wasLdMap = false;
+  const masked = insns.map((i) => {
+    if (!wasLdMap && i.code === 0x18 && (i.src === 1 || i.src === 2)) {
+      wasLdMap = true;
+      return insn(i.code, i.dst, i.src, i.off, 0);
+    }
+    if (wasLdMap && i.code === 0 && i.dst === 0 && i.src === 0 && i.off === 0) {
+      wasLdMap = false;
+      return insn(0, 0, 0, 0, 0);
+    }
+    wasLdMap = false;
+    return i;
+  });
+  return sha1(encodeInsns(masked)).subarray(0, 8);
+}
+
+/** The tag as the kernel prints it (`tc filter show`, bpftool): 16 lower-case hex digits. */
+export function progTag(insns: readonly Insn[]): string {
+  return toHex(progTagBytes(insns));
+}
