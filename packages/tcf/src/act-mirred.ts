@@ -6,6 +6,7 @@ import { TCA_ID, TCA_MIRRED, TCA_MIRRED_EACTION, TC_ACT } from '@tcbpf/uapi';
 import { tcfActionCheckCtrlact, tcfActionSetCtrlact, tcfIdrCheck, tcfIdrCreate, type TcAction, type TcActionInitArgs, type TcActionOps } from './act-api.js';
 import type { TcfResult, TcSkb } from './sch-generic.js';
 import type { NlWriter } from './nlattr.js';
+import { TC_ACT_CONSUMED } from './dev-core.js';
 
 /** MIRRED_NEST_LIMIT. */
 export const MIRRED_NEST_LIMIT = 4;
@@ -61,13 +62,18 @@ function mirredAct(skb: TcSkb, a: TcAction, _res: TcfResult): number {
     return redirect ? TC_ACT.SHOT : retval;
   }
   const toIngress = p.eaction === TCA_MIRRED_EACTION.INGRESS_REDIR || p.eaction === TCA_MIRRED_EACTION.INGRESS_MIRROR;
+  const atIngress = net.atIngress;
+  // ingress redirect with a consuming verdict forwards the original (TC_ACT_CONSUMED)
+  const useOrig = redirect && atIngress && (retval === TC_ACT.SHOT || retval === TC_ACT.STOLEN || retval === TC_ACT.QUEUED || retval === TC_ACT.TRAP);
+  const out = useOrig ? skb : skb.copy();
   net.mirredNest++;
-  const ok = net.datapath.mirredForward(skb, dev, toIngress, redirect, net.atIngress);
+  const ok = net.datapath.mirredForward(out, dev, toIngress, atIngress);
   net.mirredNest--;
   if (!ok) {
     a.stats.overlimits++;
     if (redirect) retval = TC_ACT.SHOT;
   }
+  if (useOrig) return TC_ACT_CONSUMED;
   return retval;
 }
 

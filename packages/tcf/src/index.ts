@@ -18,8 +18,8 @@ export const MODELS: readonly string[] = Object.freeze([
 
 export { TcKernel, TcNet, RtnlSocket, RtnlRequest } from './kernel.js';
 export type { TcKinds, TcKernelOptions } from './kernel.js';
-export { NetDev, ARPHRD } from './netdev.js';
-export { Datapath, ETH_HLEN, NET_RX, cloneSkb } from './dev-core.js';
+export { NetDev } from './netdev.js';
+export { Datapath, TC_ACT_CONSUMED } from './dev-core.js';
 export { NlWriter, NlAttrs, parseAttrs, nlaAlign } from './nlattr.js';
 export { Qdisc, TcfResult, TcStats, NET_XMIT, gnetDumpStats } from './sch-generic.js';
 export type { TcSkb, QdiscOps, QdiscClassOps, QdiscInitArgs } from './sch-generic.js';

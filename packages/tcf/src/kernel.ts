@@ -6,7 +6,8 @@
 import { KernelError, Prng, SimClock } from '@tcbpf/base';
 import { NLM_F, NLMSG, NLMSGERR_ATTR, RTM, RTNLGRP, TCM_IFINDEX_MAGIC } from '@tcbpf/uapi';
 import { NlWriter } from './nlattr.js';
-import { NetDev, ARPHRD } from './netdev.js';
+import { NetNamespace, HOOK, type NetDevice, type SkBuff } from '@tcbpf/skb';
+import { NetDev } from './netdev.js';
 import { Datapath } from './dev-core.js';
 import type { Qdisc, QdiscOps } from './sch-generic.js';
 import type { TcfChain, TcfBlock} from './cls-api.js';
@@ -103,46 +104,63 @@ export class RtnlRequest {
 export class TcNet {
   readonly kernel: TcKernel;
   readonly name: string;
+  /** tc state of every device, by ifindex. */
   readonly devs = new Map<number, NetDev>();
   readonly sharedBlocks = new Map<number, TcfBlock>();
   /** Per-kind action IDRs (tc_action_net). */
   readonly actions = new Map<string, Map<number, TcAction>>();
   readonly sockets: RtnlSocket[] = [];
-  #nextIfindex = 1;
+  /** The device layer (@tcbpf/skb). */
+  readonly ns: NetNamespace;
   /** Datapath state of the (single modelled) CPU. */
   atIngress = false;
-  /** The packet path (hooks, qdiscs, veth). */
-  readonly datapath = new Datapath();
   mirredNest = 0;
   reclassifyLoops = 0;
-  /** Packets a mirred/redirect delivered nowhere (dev down). */
-  readonly log: string[] = [];
+  /** The packet path (hooks, qdiscs). */
+  readonly datapath = new Datapath();
+  /**
+   * skb_do_redirect for TC_ACT_REDIRECT verdicts: the BPF layer above replaces
+   * this; the core alone has no redirect target, so the packet is freed.
+   */
+  skbDoRedirect: (skb: SkBuff, atIngress: boolean) => number = (skb, atIngress) => {
+    this.ns.dropSkb(skb, atIngress ? 'TC_INGRESS' : 'TC_EGRESS');
+    return HOOK.CONSUMED;
+  };
 
   constructor(kernel: TcKernel, name: string) {
     this.kernel = kernel;
     this.name = name;
+    this.ns = new NetNamespace({ clock: kernel.clock, prng: kernel.prng, name });
+    this.adopt(this.ns.loopback);
   }
 
-  /** Add a device (loopback first gets ifindex 1). */
-  addDevice(name: string, type: number = ARPHRD.ETHER, ifindex = this.#nextIfindex): NetDev {
-    if (this.devs.has(ifindex)) throw new KernelError('EEXIST', `ifindex ${ifindex} in use`);
-    const dev = new NetDev(this, ifindex, name, type);
-    dev.qdisc = qdiscCreateDefault(this, dev);
-    this.devs.set(ifindex, dev);
-    this.#nextIfindex = Math.max(this.#nextIfindex, ifindex + 1);
-    return dev;
+  /** Attach tc state (default noqueue root, hooks) to a device of the namespace. */
+  adopt(dev: NetDevice): NetDev {
+    const existing = this.devs.get(dev.ifindex);
+    if (existing) return existing;
+    const nd = new NetDev(this, dev);
+    nd.qdisc = qdiscCreateDefault(this, nd);
+    dev.tcState = nd;
+    this.devs.set(dev.ifindex, nd);
+    this.datapath.attach(nd);
+    return nd;
   }
-  /** A veth pair (two devices that are each other's peer). */
-  addVethPair(a: string, b: string): [NetDev, NetDev] {
-    const da = this.addDevice(a);
-    const db = this.addDevice(b);
-    da.peer = db;
-    db.peer = da;
-    return [da, db];
+  /** `ip link add NAME type veth peer name PEER` (the peer gets the lower ifindex), both up. Returns [dev, peer]. */
+  addVethPair(name: string, peerName: string): [NetDev, NetDev] {
+    const [dev, peer] = this.ns.addVeth(name, peerName);
+    dev.setUp(true);
+    peer.setUp(true);
+    return [this.adopt(dev), this.adopt(peer)];
+  }
+  /** `ip link add NAME type dummy`, up. */
+  addDummy(name: string): NetDev {
+    const dev = this.ns.addDummy(name);
+    dev.setUp(true);
+    return this.adopt(dev);
   }
   devByName(name: string): NetDev | undefined {
-    for (const d of this.devs.values()) if (d.name === name) return d;
-    return undefined;
+    const d = this.ns.getByName(name);
+    return d ? this.devs.get(d.ifindex) : undefined;
   }
 
   /** Open a NETLINK_ROUTE socket; portids are assigned from the kernel's counter. */
@@ -297,7 +315,6 @@ export class TcKernel {
   /** A new network namespace with a loopback device (ifindex 1). */
   addNet(name = `net${this.nets.length}`): TcNet {
     const net = new TcNet(this, name);
-    net.addDevice('lo', ARPHRD.LOOPBACK);
     this.nets.push(net);
     return net;
   }

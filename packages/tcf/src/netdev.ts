@@ -1,39 +1,32 @@
-// Models the parts of include/linux/netdevice.h and drivers/net/veth.c (Linux
-// 6.18) the tc core needs: a device with an ifindex, up/carrier state, the root
-// qdisc slot (dev->qdisc), the ingress slot (dev_ingress_queue) and, for veth,
-// the peer that receives what this end transmits. Stands in for @tcbpf/skb's
-// device tables until they land (see docs/kernel-mapping.md).
+// The tc core's per-device state (Linux 6.18, include/linux/netdevice.h:
+// dev->qdisc and dev_ingress_queue()->qdisc_sleeping), attached to a
+// @tcbpf/skb NetDevice, whose receive/transmit paths call the tc hooks.
+import type { NetDevice } from '@tcbpf/skb';
 import type { Qdisc } from './sch-generic.js';
 import type { TcNet } from './kernel.js';
 
-/** ARPHRD_ETHER / ARPHRD_LOOPBACK. */
-export const ARPHRD = Object.freeze({ ETHER: 1, LOOPBACK: 772 } as const);
-
-/** struct net_device, tc's view. */
+/** tc state of one net_device. */
 export class NetDev {
   readonly net: TcNet;
-  readonly ifindex: number;
-  readonly name: string;
-  readonly type: number;
-  up = true;
-  /** veth peer (frames sent here are received there). */
-  peer: NetDev | null = null;
-  /** dev->qdisc (root); the default is a builtin noqueue with handle 0. */
+  /** The device of @tcbpf/skb. */
+  readonly dev: NetDevice;
+  /** dev->qdisc (root); the default is a noqueue with handle 0. */
   qdisc!: Qdisc;
-  /** dev_ingress_queue()->qdisc_sleeping when an ingress/clsact qdisc is attached. */
+  /** The ingress/clsact qdisc, or null. */
   ingress: Qdisc | null = null;
-  /** Device counters (rtnl_link_stats64 subset). */
-  rxPackets = 0;
-  rxBytes = 0;
-  txPackets = 0;
-  txBytes = 0;
-  rxDropped = 0;
-  txDropped = 0;
 
-  constructor(net: TcNet, ifindex: number, name: string, type: number = ARPHRD.ETHER) {
+  constructor(net: TcNet, dev: NetDevice) {
     this.net = net;
-    this.ifindex = ifindex;
-    this.name = name;
-    this.type = type;
+    this.dev = dev;
+  }
+  get ifindex(): number {
+    return this.dev.ifindex;
+  }
+  get name(): string {
+    return this.dev.name;
+  }
+  /** IFF_UP and carrier (netif_running && netif_carrier_ok). */
+  get up(): boolean {
+    return this.dev.isUp() && this.dev.hasCarrier();
   }
 }

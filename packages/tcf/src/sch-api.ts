@@ -178,6 +178,7 @@ export function tcModifyQdisc(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAtt
   if (p === null) {
     const old = dev.qdisc;
     dev.qdisc = nq;
+    net.datapath.syncRoot(dev);
     nq.refcnt = 3;
     qdiscNotify(req, clid, old, nq.ops.hasAttach ? 2 : 1, nq, nq.ops.hasAttach ? 1 : 3);
     old.ops.destroy(old);
@@ -248,6 +249,7 @@ export function tcGetQdisc(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAttrs)
     }
     if (p === null) {
       dev.qdisc = qdiscCreateDefault(net, dev);
+      net.datapath.syncRoot(dev);
       qdiscNotify(req, clid, q, 1, null, 0);
       q.ops.destroy(q);
       return;

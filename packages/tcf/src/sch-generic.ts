@@ -6,37 +6,10 @@ import { TCA, TCA_STATS } from '@tcbpf/uapi';
 import type { NlAttrs, NlWriter } from './nlattr.js';
 import type { TcfBlock } from './cls-api.js';
 import type { NetDev } from './netdev.js';
+import type { SkBuff } from '@tcbpf/skb';
 
-/**
- * The sk_buff fields the tc core touches (the shared contract of @tcbpf/skb's
- * SkBuff, which satisfies this structurally).
- */
-export interface TcSkb {
-  buf: Uint8Array;
-  dataOff: number;
-  len: number;
-  macHeader: number;
-  networkHeader: number;
-  transportHeader: number;
-  macLen: number;
-  /** EtherType, host order. */
-  protocol: number;
-  pktType: number;
-  mark: number;
-  priority: number;
-  queueMapping: number;
-  tcIndex: number;
-  hash: number;
-  vlanPresent: boolean;
-  vlanTci: number;
-  vlanProto: number;
-  ifindex: number;
-  ingressIfindex: number;
-  devType: number;
-  tcClassid: number;
-  cb: Uint8Array;
-  tstamp: number;
-}
+/** The sk_buff of @tcbpf/skb (the shared field contract). */
+export type TcSkb = SkBuff;
 
 /** struct tcf_result: what a classifier hands back to its qdisc. */
 export class TcfResult {

@@ -1,7 +1,8 @@
 // Replays a captured kernel sequence against a fresh tcbpf kernel instance
 // (lo=1, va=2 <-> vb=3 veth) and returns the differences (empty = identical).
 import { fromHex, toHex } from '@tcbpf/base';
-import { TcKernel, noqueueQdiscOps, pfifoQdiscOps, bfifoQdiscOps, pfifoFastQdiscOps, ingressQdiscOps, clsactQdiscOps, mirredOps, htbQdiscOps, type TcSkb } from '../../src/index.js';
+import { SkBuff } from '@tcbpf/skb';
+import { TcKernel, noqueueQdiscOps, pfifoQdiscOps, bfifoQdiscOps, pfifoFastQdiscOps, ingressQdiscOps, clsactQdiscOps, mirredOps, htbQdiscOps } from '../../src/index.js';
 import { clsBpfStubOps } from './cls-bpf-stub.js';
 
 export interface Step {
@@ -44,24 +45,21 @@ export function normHtbTokens(hex: string): string {
   return hex.replace(/(18000400[0-9a-f]{24})([0-9a-f]{16})/g, (_m, a: string) => a + '0'.repeat(16));
 }
 
-/** A frame like capture_rtnl.py's frame(). */
-export function makeSkb(size: number, proto: number, seq: number): TcSkb {
-  const buf = new Uint8Array(size);
-  buf.fill(0xff, 0, 6);
-  buf.set([2, 0, 0, 0, 0, 1], 6);
-  buf[12] = proto >>> 8;
-  buf[13] = proto & 0xff;
-  for (let i = 0; i < size - 14; i++) buf[14 + i] = (seq + i) & 0xff;
-  return {
-    buf, dataOff: 0, len: size, macHeader: 0, networkHeader: 14, transportHeader: -1, macLen: 0, protocol: proto, pktType: 0,
-    mark: 0, priority: 0, queueMapping: 0, tcIndex: 0, hash: 0, vlanPresent: false, vlanTci: 0, vlanProto: 0,
-    ifindex: 0, ingressIfindex: 0, devType: 1, tcClassid: 0, cb: new Uint8Array(20), tstamp: 0,
-  };
+/** A frame like capture_rtnl.py's frame(), as an AF_PACKET send builds it (skb->protocol 0). */
+export function makeSkb(size: number, proto: number, seq: number): SkBuff {
+  const f = new Uint8Array(size);
+  f.fill(0xff, 0, 6);
+  f.set([2, 0, 0, 0, 0, 1], 6);
+  f[12] = proto >>> 8;
+  f[13] = proto & 0xff;
+  for (let i = 0; i < size - 14; i++) f[14 + i] = (seq + i) & 0xff;
+  return SkBuff.fromFrame(f);
 }
 
 export function diffKernel(steps: readonly Step[], afterTraffic: (hex: string) => string = (h) => h): string[] {
   const kernel = kernelLikeThisMachine();
   const net = kernel.addNet();
+  net.ns.loopback.setUp(true);
   net.addVethPair('va', 'vb');
   const sock = net.socket();
   const mon = net.socket();
@@ -72,7 +70,11 @@ export function diffKernel(steps: readonly Step[], afterTraffic: (hex: string) =
   steps.forEach((st, i) => {
     if (st.send) {
       const dev = net.devs.get(st.send.ifindex)!;
-      for (let n = 0; n < st.send.count; n++) net.datapath.xmit(dev, makeSkb(st.send.size, st.send.proto, n));
+      for (let n = 0; n < st.send.count; n++) {
+        const skb = makeSkb(st.send.size, st.send.proto, n);
+        skb.setDev(dev.dev);
+        net.ns.devQueueXmit(skb);
+      }
       sent = true;
       const got = mon.recv().map((b) => normPid(toHex(b)));
       const want = st.notify.map(normPid);
