@@ -2,6 +2,8 @@
 export { fuzzFull, fuzzRuns, fuzzSeed } from './fuzz.js';
 export { Netns, hasTool, kernelOracle } from './kernel.js';
 export type { KernelOracle } from './kernel.js';
+export { kernelVerify, verifyOracle } from './verify-oracle.js';
+export type { OracleLoad, OracleMap, OracleResult, VerifyOracle } from './verify-oracle.js';
 export { cbpfSocketOracle } from './cbpf-oracle.js';
 export type { CbpfSocketOracle, CbpfOracleResult, OracleInsn } from './cbpf-oracle.js';
 export { BpfOracle, BpfOracleError, bpfOracle, must } from './bpf-oracle.js';

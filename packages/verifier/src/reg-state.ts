@@ -1,0 +1,298 @@
+// Models the register and stack state of kernel/bpf/verifier.c (Linux 6.18):
+// struct bpf_reg_state with its tnum and 64/32-bit signed/unsigned bounds,
+// __update_reg_bounds/__reg_deduce_bounds/__reg_bound_offset (reg_bounds_sync),
+// stack slots (STACK_INVALID/SPILL/MISC/ZERO) and print_verifier_state()'s
+// text (kernel/bpf/log.c).
+import {
+  S32_MAX, S32_MIN, S64_MAX, S64_MIN, type Tnum, U32_MAX, U64_MAX, s64, tnumConst, tnumIntersect, tnumIsConst, tnumRange, tnumStr,
+  tnumSubreg, tnumWithSubreg, u64,
+} from './tnum.js';
+import { REG_TYPE, REG_TYPE_NAME, type MapDescriptor } from './types.js';
+
+/** One register (or spilled slot) of the abstract state. */
+export class Reg {
+  type: number = REG_TYPE.NOT_INIT;
+  /** Fixed offset of a pointer. */
+  off = 0;
+  id = 0;
+  refObjId = 0;
+  /** Proven packet range. */
+  range = 0;
+  map: MapDescriptor | null = null;
+  frameno = 0;
+  memSize = 0;
+  ringbuf = false;
+  tv = 0n;
+  tm = U64_MAX;
+  umin = 0n;
+  umax = U64_MAX;
+  smin = S64_MIN;
+  smax = S64_MAX;
+  u32min = 0;
+  u32max = 0xffffffff;
+  s32min = S32_MIN;
+  s32max = S32_MAX;
+
+  /** A deep copy. */
+  clone(): Reg {
+    const r = new Reg();
+    r.copyFrom(this);
+    return r;
+  }
+  copyFrom(o: Reg): void {
+    this.type = o.type; this.off = o.off; this.id = o.id; this.refObjId = o.refObjId; this.range = o.range; this.map = o.map;
+    this.frameno = o.frameno; this.memSize = o.memSize; this.ringbuf = o.ringbuf; this.tv = o.tv; this.tm = o.tm;
+    this.umin = o.umin; this.umax = o.umax; this.smin = o.smin; this.smax = o.smax;
+    this.u32min = o.u32min; this.u32max = o.u32max; this.s32min = o.s32min; this.s32max = o.s32max;
+  }
+  get tnum(): Tnum {
+    return { value: this.tv, mask: this.tm };
+  }
+  set tnum(t: Tnum) {
+    this.tv = t.value;
+    this.tm = t.mask;
+  }
+  isPtr(): boolean {
+    return this.type !== REG_TYPE.SCALAR && this.type !== REG_TYPE.NOT_INIT;
+  }
+  isConst(): boolean {
+    return this.type === REG_TYPE.SCALAR && this.tm === 0n;
+  }
+  isConst32(): boolean {
+    return this.type === REG_TYPE.SCALAR && (this.tm & U32_MAX) === 0n;
+  }
+  isNull(): boolean {
+    return this.type === REG_TYPE.SCALAR && this.tm === 0n && this.tv === 0n;
+  }
+  /** __mark_reg_unbounded + unknown var_off, keeps nothing of the pointer. */
+  markUnknown(): void {
+    this.type = REG_TYPE.SCALAR; this.off = 0; this.id = 0; this.refObjId = 0; this.range = 0; this.map = null; this.frameno = 0; this.memSize = 0; this.ringbuf = false;
+    this.tv = 0n; this.tm = U64_MAX;
+    this.markUnbounded();
+  }
+  markUnbounded(): void {
+    this.umin = 0n; this.umax = U64_MAX; this.smin = S64_MIN; this.smax = S64_MAX;
+    this.u32min = 0; this.u32max = 0xffffffff; this.s32min = S32_MIN; this.s32max = S32_MAX;
+  }
+  markNotInit(): void {
+    this.markUnknown();
+    this.type = REG_TYPE.NOT_INIT;
+  }
+  /** __mark_reg_known */
+  markKnown(v: bigint): void {
+    const x = u64(v);
+    this.tv = x; this.tm = 0n;
+    this.umin = x; this.umax = x; this.smin = s64(x); this.smax = s64(x);
+    const lo = Number(x & U32_MAX);
+    this.u32min = lo; this.u32max = lo; this.s32min = lo | 0; this.s32max = lo | 0;
+  }
+  /** A pointer of `type` at offset 0 with known-zero variable part. */
+  markPtr(type: number): void {
+    this.markUnknown();
+    this.markKnown(0n);
+    this.type = type;
+  }
+  /** Clear the upper 32 bits (zext_32_to_64 from the 32-bit bounds). */
+  zext32(): void {
+    this.tnum = tnumSubreg(this.tnum);
+    this.umin = BigInt(this.u32min); this.umax = BigInt(this.u32max);
+    this.smin = this.umin; this.smax = this.umax;
+  }
+  /** reg_bounds_sync */
+  sync(): void {
+    updateBounds(this);
+    deduceBounds(this);
+    deduceBounds(this);
+    deduceBounds(this);
+    boundOffset(this);
+    updateBounds(this);
+  }
+}
+
+function maxB(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+function minB(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
+
+function updateBounds(r: Reg): void {
+  const SIGN = 1n << 63n;
+  r.smin = maxB(r.smin, s64(r.tv | (r.tm & SIGN)));
+  r.smax = minB(r.smax, s64(r.tv | (r.tm & ~SIGN & U64_MAX)));
+  r.umin = maxB(r.umin, r.tv);
+  r.umax = minB(r.umax, r.tv | r.tm);
+  const v32 = Number(r.tv & U32_MAX);
+  const m32 = Number(r.tm & U32_MAX);
+  r.s32min = Math.max(r.s32min, (v32 | (m32 & 0x80000000)) | 0);
+  r.s32max = Math.min(r.s32max, (v32 | (m32 & 0x7fffffff)) | 0);
+  r.u32min = Math.max(r.u32min, v32 >>> 0);
+  r.u32max = Math.min(r.u32max, (v32 | m32) >>> 0);
+}
+
+function deduceBounds(r: Reg): void {
+  // 32-bit: signed <-> unsigned
+  if ((r.u32min | 0) <= (r.u32max | 0)) {
+    r.s32min = Math.max(r.s32min, r.u32min | 0);
+    r.s32max = Math.min(r.s32max, r.u32max | 0);
+  }
+  if ((r.s32min >>> 0) <= (r.s32max >>> 0)) {
+    r.u32min = Math.max(r.u32min, r.s32min >>> 0);
+    r.u32max = Math.min(r.u32max, r.s32max >>> 0);
+  }
+  // 64 -> 32 when the upper 32 bits are fixed
+  if (r.umin >> 32n === r.umax >> 32n) {
+    r.u32min = Math.max(r.u32min, Number(r.umin & U32_MAX));
+    r.u32max = Math.min(r.u32max, Number(r.umax & U32_MAX));
+    const lo = Number(r.umin & U32_MAX) | 0;
+    const hi = Number(r.umax & U32_MAX) | 0;
+    if (lo <= hi) {
+      r.s32min = Math.max(r.s32min, lo);
+      r.s32max = Math.min(r.s32max, hi);
+    }
+  }
+  if (r.smin >> 32n === r.smax >> 32n) {
+    const lo = Number(BigInt.asIntN(32, r.smin));
+    const hi = Number(BigInt.asIntN(32, r.smax));
+    if (lo <= hi) {
+      r.s32min = Math.max(r.s32min, lo);
+      r.s32max = Math.min(r.s32max, hi);
+    }
+  }
+  // 64-bit: signed <-> unsigned
+  if (s64(r.umin) <= s64(r.umax)) {
+    r.smin = maxB(r.smin, s64(r.umin));
+    r.smax = minB(r.smax, s64(r.umax));
+  }
+  if (u64(r.smin) <= u64(r.smax)) {
+    r.umin = maxB(r.umin, u64(r.smin));
+    r.umax = minB(r.umax, u64(r.smax));
+  }
+  // 32 -> 64: a value within [0, U32_MAX] carries its 32-bit bounds
+  if (r.umax <= U32_MAX) {
+    r.umin = maxB(r.umin, BigInt(r.u32min));
+    r.umax = minB(r.umax, BigInt(r.u32max));
+    r.smin = maxB(r.smin, BigInt(r.u32min));
+    r.smax = minB(r.smax, BigInt(r.u32max));
+  }
+}
+
+function boundOffset(r: Reg): void {
+  const v64 = tnumIntersect(r.tnum, tnumRange(r.umin, r.umax));
+  const v32 = tnumIntersect(tnumSubreg(v64), tnumRange(BigInt(r.u32min), BigInt(r.u32max)));
+  r.tnum = tnumWithSubreg(v64, v32);
+}
+
+/** Stack slot byte types (enum bpf_stack_slot_type). */
+export const STACK = Object.freeze({ INVALID: 0, SPILL: 1, MISC: 2, ZERO: 3 } as const);
+const SLOT_CHAR = ['?', 'r', 'm', '0'];
+
+/** One call frame: registers, 64 stack slots of 8 bytes, its own stack depth. */
+export class Frame {
+  readonly regs: Reg[] = [];
+  /** slot types, 512 bytes; index 0 = fp-512 ... 511 = fp-1 */
+  readonly stype = new Uint8Array(512);
+  /** spilled register per 8-byte slot (index = spi, fp-8 is spi 0) */
+  readonly spill: (Reg | null)[] = new Array<Reg | null>(64).fill(null);
+  frameno: number;
+  subprog: number;
+  callsite: number;
+  /** -lowest offset touched */
+  allocated = 0;
+
+  constructor(frameno: number, subprog: number, callsite: number) {
+    this.frameno = frameno;
+    this.subprog = subprog;
+    this.callsite = callsite;
+    for (let i = 0; i < 11; i++) this.regs.push(new Reg());
+  }
+  clone(): Frame {
+    const f = new Frame(this.frameno, this.subprog, this.callsite);
+    for (let i = 0; i < 11; i++) f.regs[i]!.copyFrom(this.regs[i]!);
+    f.stype.set(this.stype);
+    for (let i = 0; i < 64; i++) {
+      const s = this.spill[i];
+      f.spill[i] = s === null || s === undefined ? null : s.clone();
+    }
+    f.allocated = this.allocated;
+    return f;
+  }
+  /** Slot type byte for stack offset `off` (negative). */
+  slotType(off: number): number {
+    return this.stype[512 + off]!;
+  }
+}
+
+/** Text of one register as print_verifier_state shows it. */
+export function regStr(r: Reg): string {
+  const t = r.type;
+  if (t === REG_TYPE.SCALAR) {
+    if (r.tm === 0n) return `${s64(r.tv)}`;
+    return `scalar(${scalarParts(r)})`;
+  }
+  const name = (r.ringbuf ? 'ringbuf_' : '') + (REG_TYPE_NAME[t] ?? '?');
+  if (t === REG_TYPE.PTR_TO_STACK) {
+    if (r.tm === 0n) return `fp${r.off + Number(s64(r.tv))}`;
+    return `fp(off=${r.off},${scalarParts(r)})`;
+  }
+  const parts: string[] = [];
+  if (r.id !== 0) parts.push(`id=${r.id}`);
+  if (r.refObjId !== 0) parts.push(`ref_obj_id=${r.refObjId}`);
+  if (t === REG_TYPE.PTR_TO_MAP_VALUE || t === REG_TYPE.PTR_TO_MAP_VALUE_OR_NULL || t === REG_TYPE.CONST_PTR_TO_MAP) {
+    if (r.off !== 0) parts.push(`off=${r.off}`);
+    if (r.map !== null) parts.push(`ks=${r.map.keySize},vs=${r.map.valueSize}`);
+  } else if (t === REG_TYPE.PTR_TO_PACKET || t === REG_TYPE.PTR_TO_PACKET_META) {
+    if (r.off !== 0) parts.push(`off=${r.off}`);
+    parts.push(`r=${r.range}`);
+  } else if (t === REG_TYPE.PTR_TO_MEM || t === REG_TYPE.PTR_TO_MEM_OR_NULL) {
+    if (r.off !== 0) parts.push(`off=${r.off}`);
+    parts.push(`sz=${r.memSize}`);
+  } else if (r.off !== 0) parts.push(`off=${r.off}`);
+  if (r.tm !== 0n) parts.push(scalarParts(r));
+  return `${name}(${parts.join(',')})`;
+}
+
+function scalarParts(r: Reg): string {
+  const p: string[] = [];
+  const full = r.umin === 0n && r.umax === U64_MAX && r.smin === S64_MIN && r.smax === S64_MAX;
+  if (!full) {
+    if (r.smin !== S64_MIN) p.push(`smin=${r.smin}`);
+    if (r.smax !== S64_MAX) p.push(`smax=${r.smax}`);
+    if (r.umin !== 0n) p.push(`umin=${r.umin}`);
+    if (r.umax !== U64_MAX) p.push(`umax=${r.umax}`);
+  }
+  if (r.u32min !== 0 && BigInt(r.u32min) !== r.umin) p.push(`umin32=${r.u32min}`);
+  if (r.u32max !== 0xffffffff && BigInt(r.u32max) !== r.umax) p.push(`umax32=${r.u32max}`);
+  if (!tnumIsConst(r.tnum) && r.tm !== U64_MAX) p.push(`var_off=${tnumStr(r.tnum)}`);
+  return p.join(',');
+}
+
+/** Known constant as a tnum, for the fake source register of K-form instructions. */
+export function constReg(v: bigint): Reg {
+  const r = new Reg();
+  r.type = REG_TYPE.SCALAR;
+  r.markKnown(v);
+  return r;
+}
+
+/** `fp-8=mmmmmmmm` / `fp-8=ctx()` items of a frame's stack. */
+export function stackStr(f: Frame): string[] {
+  const out: string[] = [];
+  for (let spi = 0; spi < 64; spi++) {
+    const base = 512 - (spi + 1) * 8;
+    let any = false;
+    let s = '';
+    for (let i = 0; i < 8; i++) {
+      const t = f.stype[base + i]!;
+      if (t !== STACK.INVALID) any = true;
+      s += SLOT_CHAR[t];
+    }
+    if (!any) continue;
+    const sp = f.spill[spi];
+    if (f.stype[base] === STACK.SPILL && sp) out.push(`fp${-(spi + 1) * 8}=${regStr(sp)}`);
+    else out.push(`fp${-(spi + 1) * 8}=${s}`);
+  }
+  return out;
+}
+
+export { tnumConst };
