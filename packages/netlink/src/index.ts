@@ -34,8 +34,9 @@ export type { AttrSet, AttrSpec, AttrNode, AttrValue, AttrFormat, ScalarKind, Se
 export {
   CLS_BPF_NAME_LEN, BPF_MAXINSNS, RTM_TCA_POLICY, TCF_TFILTER_DUMP_POLICY, BPF_POLICY, TCF_ACTION_POLICY, TCAA_POLICY, MIRRED_POLICY, GACT_POLICY,
   POLICE_POLICY, ACTION_OPTIONS_POLICIES, GNET_STATS_SET, MIRRED_SET, GACT_SET, POLICE_SET, ACTION_SET, ACTION_LIST_SET, BPF_SET, TCA_SET, TCA_ROOT_SET,
-  POLICY_DESC_SET, NLMSGERR_SET, tcMessageLayout,
+  POLICY_DESC_SET, NLMSGERR_SET, tcMessageLayout, readTcmsg, putTcmsg, tcFilterInfo, tcFilterInfoParts,
 } from './tc.js';
+export type { Tcmsg } from './tc.js';
 export { decodeBody, decodeMessage, decodeStream, encodeStream, encodeMessage, RTNL_TYPE_NAMES, formatNlmsgFlags } from './rtnl.js';
 export type { RtnlHeader, RtnlBody, RtnlMessage } from './rtnl.js';
 export { formatHandle, formatVerdict, formatMessages, formatStream } from './format.js';

@@ -8,6 +8,8 @@
 // read and write below names its byte order.
 import { HOST_LITTLE_ENDIAN, KernelError } from '@tcbpf/base';
 import { NLA_F } from '@tcbpf/uapi';
+import { encodeStruct } from './struct.js';
+import type { StructLayout, StructValue } from './struct.js';
 
 /** Size of struct nlattr (NLA_HDRLEN). */
 export const NLA_HDRLEN = 4;
@@ -221,6 +223,10 @@ export class NlWriter {
   /** A string attribute without the terminating NUL (NLA_STRING allows it). */
   stringNoNul(type: number, s: string): number {
     return this.attr(type, utf8Encoder.encode(s));
+  }
+  /** An attribute whose payload is a UAPI struct (see struct.ts), encoded little-endian. */
+  struct(type: number, layout: StructLayout, value: StructValue): number {
+    return this.attr(type, encodeStruct(layout, value));
   }
   /** nla_put_flag: an empty attribute. */
   flag(type: number): number {

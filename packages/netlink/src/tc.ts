@@ -12,8 +12,11 @@ import {
 import { NLA, definePolicy } from './policy.js';
 import type { NlaPolicy } from './policy.js';
 import {
-  GNET_STATS_BASIC, GNET_STATS_QUEUE, GNET_STATS_RATE_EST, GNET_STATS_RATE_EST64, SOCK_FILTER, TCF_T, TC_ESTIMATOR, TC_GACT, TC_GACT_P, TC_MIRRED, TC_POLICE, TC_STATS,
+  GNET_STATS_BASIC, GNET_STATS_QUEUE, GNET_STATS_RATE_EST, GNET_STATS_RATE_EST64, SOCK_FILTER, TCF_T, TCMSG, TC_ESTIMATOR, TC_GACT, TC_GACT_P, TC_MIRRED, TC_POLICE,
+  TC_STATS, decodeStruct, encodeStruct,
 } from './struct.js';
+import type { StructValue } from './struct.js';
+import type { NlWriter } from './nlattr.js';
 import type { AttrSet, AttrSpec } from './tree.js';
 
 /** CLS_BPF_NAME_LEN (net/sched/cls_bpf.c). */
@@ -271,4 +274,35 @@ export function tcMessageLayout(type: number): { readonly family: 'tcmsg' | 'tca
     default:
       return undefined;
   }
+}
+
+/** struct tcmsg as numbers (host order; ifindex signed). */
+export interface Tcmsg {
+  readonly family: number;
+  readonly ifindex: number;
+  readonly handle: number;
+  readonly parent: number;
+  /** Filters: TC_H_MAKE(prio << 16, htons(protocol)); qdiscs: refcount. */
+  readonly info: number;
+}
+
+/** Read the tcmsg at `off` (default: right after the nlmsghdr), little-endian. KernelError EINVAL if it does not fit. */
+export function readTcmsg(msg: Uint8Array, off = 16): Tcmsg {
+  const v = decodeStruct(TCMSG, msg, off);
+  return { family: Number(v['family']), ifindex: Number(v['ifindex']), handle: Number(v['handle']), parent: Number(v['parent']), info: Number(v['info']) };
+}
+
+/** Append a tcmsg (20 bytes, little-endian, pads zero). Returns its offset. */
+export function putTcmsg(w: NlWriter, t: Tcmsg): number {
+  return w.putBytes(encodeStruct(TCMSG, t as unknown as StructValue));
+}
+
+/** tcm_info of a filter: TC_H_MAKE(prio << 16, htons(protocol)), protocol given as the host-order EtherType (e.g. 0x0800). */
+export function tcFilterInfo(prio: number, protocol: number): number {
+  return (((prio & 0xffff) << 16) | (((protocol & 0xff) << 8) | ((protocol >>> 8) & 0xff))) >>> 0;
+}
+
+/** Split a filter's tcm_info into prio and the host-order EtherType. */
+export function tcFilterInfoParts(info: number): { readonly prio: number; readonly protocol: number } {
+  return { prio: info >>> 16, protocol: ((info & 0xff) << 8) | ((info >>> 8) & 0xff) };
 }

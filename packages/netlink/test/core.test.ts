@@ -283,3 +283,20 @@ describe('message streams and acks', () => {
     expect(NLMSGERR_ATTR.MSG).toBe(1);
   });
 });
+
+describe('typed tc helpers', () => {
+  it('tcmsg and tcm_info of a filter', async () => {
+    const { putTcmsg, readTcmsg, tcFilterInfo, tcFilterInfoParts, TC_MIRRED, decodeStruct } = await import('../src/index.js');
+    expect(tcFilterInfo(1, 0x0800)).toBe(0x10008);
+    expect(tcFilterInfoParts(0x30300)).toEqual({ prio: 3, protocol: 0x0003 });
+    const w = new NlWriter();
+    const s = nlmsgPut(w, 44, 5, 1, 2);
+    putTcmsg(w, { family: 0, ifindex: 3, handle: 1, parent: 0xfffffff2, info: tcFilterInfo(1, 0x0800) });
+    const p = w.struct(2, TC_MIRRED, { index: 1, action: 7, eaction: 1, ifindex: 2 });
+    nlmsgEnd(w, s);
+    const b = w.finish();
+    expect(readTcmsg(b)).toEqual({ family: 0, ifindex: 3, handle: 1, parent: 0xfffffff2, info: 0x10008 });
+    expect(decodeStruct(TC_MIRRED, b, p + 4)['action']).toBe(7);
+    expect(() => readTcmsg(b.subarray(0, 30))).toThrow(KernelError);
+  });
+});

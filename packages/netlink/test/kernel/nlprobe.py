@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Send hand-made rtnetlink requests to the running kernel and print its replies.
 
-Reads a JSON array of requests from stdin: [{"hex": "<request bytes>", "capAck": false}, ...].
-Each request is sent on an AF_NETLINK/NETLINK_ROUTE socket with NETLINK_EXT_ACK
+Reads a JSON array of requests from stdin: [{"hex": "<request bytes>", "capAck": false, "proto": 0}, ...].
+Each request is sent on an AF_NETLINK socket of protocol `proto` (default
+NETLINK_ROUTE; 16 = NETLINK_GENERIC) with NETLINK_EXT_ACK
 on (and NETLINK_CAP_ACK when asked); the replies are read until the
 NLMSG_ERROR or NLMSG_DONE carrying the request's sequence number. Prints a
 JSON array, one entry per request: {"replies": ["<datagram hex>", ...], "portid": N}.
@@ -21,8 +22,8 @@ NETLINK_EXT_ACK = 11
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 
 
-def open_sock(cap_ack):
-    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+def open_sock(cap_ack, proto):
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, proto)
     s.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
     if cap_ack:
         s.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
@@ -55,10 +56,10 @@ def main():
     socks = {}
     out = []
     for r in reqs:
-        cap = bool(r.get("capAck", False))
-        if cap not in socks:
-            socks[cap] = open_sock(cap)
-        s = socks[cap]
+        key = (bool(r.get("capAck", False)), int(r.get("proto", 0)))
+        if key not in socks:
+            socks[key] = open_sock(*key)
+        s = socks[key]
         try:
             replies = exchange(s, bytes.fromhex(r["hex"]))
         except socket.timeout:

@@ -14,9 +14,9 @@ export interface ProbeReply {
 
 const SCRIPT = fileURLToPath(new URL('./nlprobe.py', import.meta.url));
 
-/** Send `reqs` from inside `ns`, in order, on sockets with NETLINK_EXT_ACK (and NETLINK_CAP_ACK when asked). */
-export function probe(ns: Netns, reqs: readonly { bytes: Uint8Array; capAck?: boolean }[]): ProbeReply[] {
-  const input = JSON.stringify(reqs.map((r) => ({ hex: toHex(r.bytes), capAck: r.capAck === true })));
+/** Send `reqs` from inside `ns`, in order, on sockets of protocol `proto` (default NETLINK_ROUTE) with NETLINK_EXT_ACK (and NETLINK_CAP_ACK when asked). */
+export function probe(ns: Netns, reqs: readonly { bytes: Uint8Array; capAck?: boolean; proto?: number }[]): ProbeReply[] {
+  const input = JSON.stringify(reqs.map((r) => ({ hex: toHex(r.bytes), capAck: r.capAck === true, proto: r.proto ?? 0 })));
   const out = JSON.parse(ns.run('python3', [SCRIPT], input)) as { replies: string[]; portid: number }[];
   return out.map((o) => ({ replies: o.replies.map(fromHex), portid: o.portid }));
 }

@@ -13,13 +13,16 @@
 //     "Failed to load TC action module".
 //   - RTM_NEWTFILTER replacing a cls_bpf filter on v0: bpf_policy with a NULL
 //     extack (bare errno), else the replace succeeds.
+//   - strict mode (NL_VALIDATE_STRICT), which tc never uses: a generic-netlink
+//     CTRL_CMD_GETPOLICY dump request to nlctrl, whose ctrl_policy_policy is
+//     validated strictly; family "nosuchfamily" then fails with -ENOENT.
 import { KernelError, toHex } from '@tcbpf/base';
 import { Netns, fuzzRuns, fuzzSeed, kernelOracle } from '@tcbpf/testing';
 import { NLA_F, NLM_F, RTM, TCA, TCA_ACT, TCA_BPF, TCA_ROOT } from '@tcbpf/uapi';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BPF_POLICY, ExtAck, NlWriter, RTM_TCA_POLICY, TCF_ACTION_POLICY, TCF_TFILTER_DUMP_POLICY, definePolicy, formatStream, netlinkAck, netlinkAckError,
+  BPF_POLICY, ExtAck, NLA, NlWriter, RTM_TCA_POLICY, TCF_ACTION_POLICY, TCF_TFILTER_DUMP_POLICY, definePolicy, formatStream, netlinkAck, netlinkAckError,
   netlinkDumpDone, nlmsgEnd, nlmsgParse, nlmsgPut, splitMessages,
 } from '../../src/index.js';
 import { probe } from './probe.js';
@@ -33,7 +36,7 @@ const INGRESS = 0xfffffff2;
 
 interface Case {
   readonly name: string;
-  readonly path: 'tfilter' | 'qdisc' | 'dump' | 'action' | 'cls_bpf';
+  readonly path: 'tfilter' | 'qdisc' | 'dump' | 'action' | 'cls_bpf' | 'genl';
   readonly bytes: Uint8Array;
   readonly capAck?: boolean;
   /** What the kernel answered when this list was written (errno / message), for the record; the test compares bytes. */
@@ -85,6 +88,28 @@ function clsBpf(v0: number, build: (w: NlWriter) => void, optFlags = 0): Uint8Ar
   });
 }
 
+const GENL_ID_CTRL = 0x10;
+const CTRL_CMD_GETPOLICY = 10;
+const NETLINK_GENERIC = 16;
+/** ctrl_policy_policy (net/netlink/genetlink.c), validated strictly by genetlink for CTRL_CMD_GETPOLICY. */
+const CTRL_POLICY_POLICY = definePolicy('ctrl_policy_policy', 10, {
+  1: { name: 'CTRL_ATTR_FAMILY_ID', type: NLA.U16 },
+  2: { name: 'CTRL_ATTR_FAMILY_NAME', type: NLA.NUL_STRING, len: 15 },
+  10: { name: 'CTRL_ATTR_OP', type: NLA.U32 },
+});
+
+function genl(build: (w: NlWriter) => void, name = 'nosuchfamily'): Uint8Array {
+  const w = new NlWriter();
+  const s = nlmsgPut(w, GENL_ID_CTRL, NLM_F.REQUEST | NLM_F.ACK | NLM_F.DUMP, SEQ, 0);
+  const at = w.reserve(4);
+  w.setU8(at, CTRL_CMD_GETPOLICY);
+  w.setU8(at + 1, 1);
+  w.string(2, name);
+  build(w);
+  nlmsgEnd(w, s);
+  return w.finish();
+}
+
 function cases(v0: number): Case[] {
   const str = (n: number): string => 'x'.repeat(n);
   return [
@@ -128,6 +153,16 @@ function cases(v0: number): Case[] {
     { name: 'cls_bpf: TCA_BPF_FLAGS_GEN of 3 bytes', path: 'cls_bpf', bytes: clsBpf(v0, (w) => w.attr(TCA_BPF.FLAGS_GEN, new Uint8Array(3))), kernel: 'ERANGE, no message' },
     { name: 'cls_bpf: unknown type 99 and NLA_F_NESTED on TCA_OPTIONS', path: 'cls_bpf', bytes: clsBpf(v0, (w) => w.u32(99, 1), NLA_F.NESTED), kernel: 'success' },
     { name: 'cls_bpf: capped ack of a bare ERANGE', path: 'cls_bpf', capAck: true, bytes: clsBpf(v0, (w) => w.attr(TCA_BPF.CLASSID, new Uint8Array(1))), kernel: 'ERANGE, capped, no TLVs' },
+    { name: 'strict: unknown attribute type 99', path: 'genl', bytes: genl((w) => w.u32(99, 1)), kernel: 'EINVAL "Unknown attribute type" offs 40' },
+    { name: 'strict: attribute type 0', path: 'genl', bytes: genl((w) => w.u32(0, 1)), kernel: 'EINVAL "Unknown attribute type"' },
+    { name: 'strict: 3 trailing bytes', path: 'genl', bytes: genl((w) => w.reserve(3)), kernel: 'EINVAL "bytes leftover after parsing attributes", no offset' },
+    { name: 'strict: U16 of 4 bytes', path: 'genl', bytes: genl((w) => w.u32(1, 1)), kernel: 'EINVAL "invalid attribute length" + policy U16' },
+    { name: 'strict: NLA_F_NESTED on a U16', path: 'genl', bytes: genl((w) => w.u16(1 | NLA_F.NESTED, 1)), kernel: 'EINVAL "NLA_F_NESTED not expected"' },
+    { name: 'strict: attribute without policy (NLA_UNSPEC)', path: 'genl', bytes: genl((w) => w.u32(3, 1)), kernel: 'EINVAL "Unsupported attribute"' },
+    { name: 'strict: NUL_STRING without NUL', path: 'genl', bytes: (() => { const w = new NlWriter(); const s = nlmsgPut(w, GENL_ID_CTRL, NLM_F.REQUEST | NLM_F.ACK | NLM_F.DUMP, SEQ, 0); const at = w.reserve(4); w.setU8(at, CTRL_CMD_GETPOLICY); w.stringNoNul(2, 'nosuchfamily'); nlmsgEnd(w, s); return w.finish(); })(), kernel: 'EINVAL "Attribute failed policy validation" + policy NUL_STRING max 15' },
+    { name: 'strict: NUL_STRING of 16 chars', path: 'genl', bytes: genl(() => undefined, 'x'.repeat(16)), kernel: 'EINVAL (no NUL within len+1)' },
+    { name: 'strict: U32 of 2 bytes', path: 'genl', bytes: genl((w) => w.u16(10, 1)), kernel: 'EINVAL "invalid attribute length" (exact length first)' },
+    { name: 'strict: valid request, unknown family', path: 'genl', bytes: genl((w) => w.u32(10, 1)), kernel: 'ENOENT, no message' },
   ];
 }
 
@@ -160,6 +195,9 @@ function model(c: Pick<Case, 'path' | 'bytes' | 'capAck'>, portid: number): Uint
         tab.nested(1, TCF_ACTION_POLICY, 'deprecated', ext);
         throw new KernelError('ENOENT', 'Failed to load TC action module');
       }
+      case 'genl':
+        nlmsgParse(req, 0, 4, CTRL_POLICY_POLICY, 'strict', ext);
+        throw new KernelError('ENOENT');
       case 'cls_bpf': {
         const tb = nlmsgParse(req, 0, 20, RTM_TCA_POLICY, 'deprecated', ext);
         tb.nested(TCA.OPTIONS, BPF_POLICY, 'deprecated', null);
@@ -192,7 +230,7 @@ describe.skipIf(!k.ok)(`refusals agree with the kernel byte for byte (kernel: ${
 
   it('hand-made cases: every ack equals the model', () => {
     const list = cases(v0);
-    const res = probe(ns, list);
+    const res = probe(ns, list.map((c) => ({ ...c, proto: c.path === 'genl' ? NETLINK_GENERIC : 0 })));
     const mismatches: string[] = [];
     list.forEach((c, i) => {
       const r = res[i]!;
@@ -201,7 +239,7 @@ describe.skipIf(!k.ok)(`refusals agree with the kernel byte for byte (kernel: ${
       if (toHex(got) !== toHex(want)) mismatches.push(`${c.name} (kernel said ${c.kernel})\nkernel:\n${formatStream(got)}\nmodel:\n${formatStream(want)}`);
     });
     expect(mismatches.join('\n\n')).toBe('');
-    expect(list.length).toBeGreaterThanOrEqual(40);
+    expect(list.length).toBeGreaterThanOrEqual(50);
   });
 
   const attrArb = fc.record({
@@ -210,13 +248,14 @@ describe.skipIf(!k.ok)(`refusals agree with the kernel byte for byte (kernel: ${
     payload: fc.uint8Array({ maxLength: 12 }),
     badLen: fc.option(fc.integer({ min: 0, max: 80 }), { freq: 12 }),
   });
-  const genTop = fc.record({ attrs: fc.array(attrArb, { maxLength: 6 }), trailing: fc.integer({ min: 0, max: 3 }), path: fc.constantFrom('tfilter' as const, 'dump' as const, 'action' as const) });
+  const genTop = fc.record({ attrs: fc.array(attrArb, { maxLength: 6 }), trailing: fc.integer({ min: 0, max: 3 }), path: fc.constantFrom('tfilter' as const, 'dump' as const, 'action' as const, 'genl' as const) });
 
   type Gen = typeof genTop extends fc.Arbitrary<infer T> ? T : never;
   function build(g: Gen): Uint8Array {
     const body = (w: NlWriter): void => {
       for (const a of g.attrs) {
-        const type = g.path === 'action' && (a.type & 0x3fff) === TCA_ACT.KIND ? a.type + 1 : a.type;
+        // keep the attribute that decides the post-policy outcome intact
+        const type = g.path === 'action' && a.type === TCA_ACT.KIND ? a.type + 1 : g.path === 'genl' && (a.type === 1 || a.type === 2) ? a.type + 2 : a.type;
         const at = w.attr(type | a.flags, a.payload);
         if (a.badLen !== null) w.setU16(at, a.badLen);
       }
@@ -224,24 +263,30 @@ describe.skipIf(!k.ok)(`refusals agree with the kernel byte for byte (kernel: ${
     };
     if (g.path === 'tfilter') return tfilter(body);
     if (g.path === 'dump') return dump(body);
+    if (g.path === 'genl') return genl(body);
     return actionReq(body);
   }
 
-  it('fuzz: random top-level, dump and action attributes are refused exactly where the kernel refuses them', () => {
-    const samples = fc.sample(genTop, { numRuns: fuzzRuns(300, 3000), seed: fuzzSeed() });
-    const reqs = samples.map((g) => ({ path: g.path, bytes: build(g) }));
+  it('fuzz: random top-level, dump, action and strict-mode attributes are refused exactly where the kernel refuses them', () => {
+    const samples = fc.sample(genTop, { numRuns: fuzzRuns(300, 10_000), seed: fuzzSeed() });
+    const reqs = samples.map((g) => ({ path: g.path, bytes: build(g), proto: g.path === 'genl' ? NETLINK_GENERIC : 0 }));
     const res = probe(ns, reqs);
     let refused = 0;
+    let accepted = 0;
     const mismatches: string[] = [];
     reqs.forEach((c, i) => {
       const r = res[i]!;
       const got = lastAck(r.replies);
       const want = model(c, r.portid);
       if (toHex(got) !== toHex(want)) mismatches.push(`${c.path} ${toHex(c.bytes)}\nkernel:\n${formatStream(got)}\nmodel:\n${formatStream(want)}`);
-      if (got.length > 20 && new DataView(got.buffer, got.byteOffset).getInt32(16, true) === -34) refused++;
+      const err = got.length >= 20 ? new DataView(got.buffer, got.byteOffset).getInt32(16, true) : 0;
+      if (err === -34 || (err === -22 && c.path !== 'action')) refused++;
+      if (err === -19 || err === -2 || err === 0) accepted++;
     });
     expect(mismatches.slice(0, 3).join('\n\n')).toBe('');
-    // the generator must actually reach both outcomes
-    expect(refused).toBeGreaterThan(0);
+    if (process.env['NL_REPORT'] === '1') process.stderr.write(`kernel fuzz: ${reqs.length} requests, ${refused} refused by policy, ${accepted} accepted, ${mismatches.length} mismatches\n`);
+    // the generator must reach both outcomes often
+    expect(refused).toBeGreaterThan(reqs.length / 10);
+    expect(accepted).toBeGreaterThan(reqs.length / 10);
   });
 });
