@@ -118,22 +118,22 @@ export class Btf {
         const m: BtfMember[] = [];
         for (let i = 0; i < vlen; i++) {
           const o = p + i * X.MEMBER;
-          m.push(Object.freeze({ name: name(dv.getUint32(o, true), id), type: dv.getUint32(o + 4, true), offset: dv.getUint32(o + 8, true) }));
+          m.push({ name: name(dv.getUint32(o, true), id), type: dv.getUint32(o + 4, true), offset: dv.getUint32(o + 8, true) });
         }
-        t.members = Object.freeze(m);
+        t.members = m;
       } else if (kind === BTF_KIND.ARRAY) {
-        t.array = Object.freeze({ type: dv.getUint32(p, true), indexType: dv.getUint32(p + 4, true), nelems: dv.getUint32(p + 8, true) });
+        t.array = { type: dv.getUint32(p, true), indexType: dv.getUint32(p + 4, true), nelems: dv.getUint32(p + 8, true) };
       } else if (kind === BTF_KIND.DATASEC) {
         const v: BtfVarSecinfo[] = [];
         for (let i = 0; i < vlen; i++) {
           const o = p + i * X.VAR_SECINFO;
-          v.push(Object.freeze({ type: dv.getUint32(o, true), offset: dv.getUint32(o + 4, true), size: dv.getUint32(o + 8, true) }));
+          v.push({ type: dv.getUint32(o, true), offset: dv.getUint32(o + 4, true), size: dv.getUint32(o + 8, true) });
         }
-        t.secinfos = Object.freeze(v);
+        t.secinfos = v;
       } else if (kind === BTF_KIND.VAR) {
         t.linkage = dv.getUint32(p, true);
       }
-      types.push(Object.freeze(t));
+      types.push(t);
       p += extra;
     }
     this.types = Object.freeze(types);

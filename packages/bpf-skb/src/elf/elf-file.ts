@@ -50,12 +50,20 @@ function where(name: string): string {
   return `section "${name}"`;
 }
 
-/** Reads a u64 field that must fit a file offset or size (< 2^53); the high word must be below 2^21. */
-function u64(dv: DataView, off: number, what: string, at: string): number {
-  const lo = dv.getUint32(off, true);
+/** Reads a u64 field that must fit a file offset or size (< 2^53): -1 when the high word is 2^21 or more. */
+function u64raw(dv: DataView, off: number): number {
   const hi = dv.getUint32(off + 4, true);
-  if (hi >= 0x200000) throw kerr('EINVAL', `${at}: ${what} 0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')} is out of range`, { where: at });
-  return hi * 0x100000000 + lo;
+  return hi >= 0x200000 ? -1 : hi * 0x100000000 + dv.getUint32(off, true);
+}
+
+/** As u64raw, throwing EINVAL naming the field and the place (`what` of item `idx`, built only on failure). */
+function u64(dv: DataView, off: number, field: string, what: string, idx = -1): number {
+  const v = u64raw(dv, off);
+  if (v < 0) {
+    const w = idx < 0 ? what : `${what} ${idx}`;
+    throw kerr('EINVAL', `${w}: ${field} 0x${dv.getUint32(off + 4, true).toString(16)}${dv.getUint32(off, true).toString(16).padStart(8, '0')} is out of range`, { where: w });
+  }
+  return v;
 }
 
 /** A NUL-terminated string from a string table section. */
@@ -64,6 +72,7 @@ export function readCString(bytes: Uint8Array, start: number, end: number, at: s
   let i = start;
   while (i < end && bytes[i] !== 0) i++;
   if (i >= end) throw kerr('EINVAL', `${at}: string at offset ${start} is not NUL-terminated`, { where: at });
+  if (i - start <= 1024) return String.fromCharCode.apply(null, bytes.subarray(start, i) as unknown as number[]);
   let s = '';
   for (let j = start; j < i; j++) s += String.fromCharCode(bytes[j]!);
   return s;
@@ -112,34 +121,32 @@ export class ElfFile {
     if (shstrndx >= shnum) throw kerr('EINVAL', `${hdr}: e_shstrndx ${shstrndx} is not a section (${shnum} sections)`, { where: hdr });
 
     // raw headers first, names once the section-name table is known
-    const raw: Omit<ElfSection, 'name'>[] = [];
+    const SH = 'section header';
+    const raw: { -readonly [K in keyof ElfSection]: ElfSection[K] }[] = [];
     const nameOffs: number[] = [];
     for (let i = 0; i < shnum; i++) {
       const o = shoff + i * L.SHDR_SIZE;
-      const at = `section header ${i}`;
       const s = {
         index: i,
+        name: '',
         type: dv.getUint32(o + L.SH_TYPE, true),
-        flags: u64(dv, o + L.SH_FLAGS, 'sh_flags', at),
-        offset: u64(dv, o + L.SH_OFFSET, 'sh_offset', at),
-        size: u64(dv, o + L.SH_SIZE, 'sh_size', at),
+        flags: u64(dv, o + L.SH_FLAGS, 'sh_flags', SH, i),
+        offset: u64(dv, o + L.SH_OFFSET, 'sh_offset', SH, i),
+        size: u64(dv, o + L.SH_SIZE, 'sh_size', SH, i),
         link: dv.getUint32(o + L.SH_LINK, true),
         info: dv.getUint32(o + L.SH_INFO, true),
-        addralign: u64(dv, o + L.SH_ADDRALIGN, 'sh_addralign', at),
-        entsize: u64(dv, o + L.SH_ENTSIZE, 'sh_entsize', at),
+        addralign: u64(dv, o + L.SH_ADDRALIGN, 'sh_addralign', SH, i),
+        entsize: u64(dv, o + L.SH_ENTSIZE, 'sh_entsize', SH, i),
       };
       if (i > 0 && s.type !== ELF_SHT.NOBITS && s.type !== ELF_SHT.NULL && s.offset + s.size > bytes.length)
-        throw kerr('EINVAL', `${at}: contents at ${s.offset}+${s.size} run past the end of the file (${bytes.length} bytes)`, { where: at });
+        throw kerr('EINVAL', `${SH} ${i}: contents at ${s.offset}+${s.size} run past the end of the file (${bytes.length} bytes)`, { where: `${SH} ${i}` });
       raw.push(s);
       nameOffs.push(dv.getUint32(o + L.SH_NAME, true));
     }
     const strsec = raw[shstrndx]!;
     if (strsec.type !== ELF_SHT.STRTAB) throw kerr('EINVAL', `${hdr}: e_shstrndx ${shstrndx} is not a string table`, { where: hdr });
-    const sections: ElfSection[] = [];
-    for (let i = 0; i < shnum; i++) {
-      const name = i === 0 ? '' : readCString(bytes, strsec.offset + nameOffs[i]!, strsec.offset + strsec.size, `section header ${i} name`);
-      sections.push(Object.freeze({ ...raw[i]!, name }));
-    }
+    for (let i = 1; i < shnum; i++) raw[i]!.name = readCString(bytes, strsec.offset + nameOffs[i]!, strsec.offset + strsec.size, `section header ${i} name`);
+    const sections: readonly ElfSection[] = raw;
     this.sections = Object.freeze(sections);
 
     // the symbol table (libbpf: exactly one SHT_SYMTAB is required)
@@ -165,22 +172,19 @@ export class ElfFile {
     const dv = this.dv;
     for (let i = 0; i < n; i++) {
       const o = symtab.offset + i * L.SYM_SIZE;
-      const symAt = `symbol ${i}`;
       const nameOff = dv.getUint32(o + L.ST_NAME, true);
       const info = dv.getUint8(o + L.ST_INFO);
-      const name = nameOff === 0 ? '' : readCString(this.bytes, strtab.offset + nameOff, strtab.offset + strtab.size, `${at} ${symAt} name`);
-      out.push(
-        Object.freeze({
+      const name = nameOff === 0 ? '' : readCString(this.bytes, strtab.offset + nameOff, strtab.offset + strtab.size, `${at} symbol ${i} name`);
+      out.push({
           index: i,
           name,
           type: info & 0xf,
           bind: info >>> 4,
           visibility: dv.getUint8(o + L.ST_OTHER) & 0x3,
           shndx: dv.getUint16(o + L.ST_SHNDX, true),
-          value: u64(dv, o + L.ST_VALUE, 'st_value', symAt),
-          size: u64(dv, o + L.ST_SIZE, 'st_size', symAt),
-        }),
-      );
+          value: u64(dv, o + L.ST_VALUE, 'st_value', 'symbol', i),
+          size: u64(dv, o + L.ST_SIZE, 'st_size', 'symbol', i),
+      });
     }
     return Object.freeze(out);
   }
@@ -207,12 +211,12 @@ export class ElfFile {
     const out: ElfRel[] = [];
     for (let i = 0; i < n; i++) {
       const o = s.offset + i * L.REL_SIZE;
-      const offset = u64(this.dv, o + L.R_OFFSET, 'r_offset', `${at} relocation ${i}`);
+      const offset = u64(this.dv, o + L.R_OFFSET, 'r_offset', `${at} relocation`, i);
       const type = this.dv.getUint32(o + L.R_INFO, true);
       const sym = this.dv.getUint32(o + L.R_INFO + 4, true);
       if (sym >= this.symbols.length)
         throw kerr('EINVAL', `${at}: relocation ${i} refers to symbol ${sym} outside the symbol table (${this.symbols.length} symbols)`, { where: at });
-      out.push(Object.freeze({ index: i, offset, sym, type }));
+      out.push({ index: i, offset, sym, type });
     }
     return out;
   }
