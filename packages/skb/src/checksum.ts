@@ -238,9 +238,13 @@ export function l4ChecksumV4(buf: Uint8Array, ipOff: number, l4Off: number, l4Le
   return bswap16(csumTcpudpMagic(saddr, daddr, l4Len, proto, body));
 }
 
-/** As `l4ChecksumV4` over IPv6 (addresses at `ipOff + 8` and `ipOff + 24`). Big-endian value. */
-export function l4ChecksumV6(buf: Uint8Array, ipOff: number, l4Off: number, l4Len: number, proto: number, csumFieldOff: number): number {
+/**
+ * As `l4ChecksumV4` over IPv6: source address at `ipOff + 8`, destination at
+ * `daddrOff` (default `ipOff + 24`; with a routing header the final
+ * destination, RFC 8200 section 8.1). Big-endian value.
+ */
+export function l4ChecksumV6(buf: Uint8Array, ipOff: number, l4Off: number, l4Len: number, proto: number, csumFieldOff: number, daddrOff = ipOff + 24): number {
   const f = l4Off + csumFieldOff;
   const body = csumSub(csumPartial(buf, l4Off, l4Len, 0), (buf[f]! | (buf[f + 1]! << 8)) >>> 0);
-  return bswap16(csumIpv6Magic(buf, ipOff + 8, ipOff + 24, l4Len, proto, body));
+  return bswap16(csumIpv6Magic(buf, ipOff + 8, daddrOff, l4Len, proto, body));
 }

@@ -223,13 +223,17 @@ export function buildIpv6(l3: Extract<L3Spec, { kind: 'ipv6' }>): Uint8Array {
   b.set(l3.src, IPV6HDR.SADDR);
   b.set(l3.dst, IPV6HDR.DADDR);
   let o = 40;
-  for (const h of extBytes) {
+  let finalDst = IPV6HDR.DADDR;
+  for (const [i, h] of extBytes.entries()) {
     b.set(h, o);
+    const e = ext[i]!;
+    // type 0 / type 2 routing header with segments left: the last address is the final destination
+    if (e.type === 43 && (h[2] === 0 || h[2] === 2) && h[3]! > 0 && h.length >= 24) finalDst = o + h.length - 16;
     o += h.length;
   }
   b.set(l4, o);
   if (csumOff >= 0 && !fragmented) {
-    let c = l4ChecksumV6(b, 0, o, l4.length, proto, csumOff);
+    let c = l4ChecksumV6(b, 0, o, l4.length, proto, csumOff, finalDst);
     if (proto === IPPROTO.UDP && c === 0) c = 0xffff;
     v.setUint16(o + csumOff, c, false);
   }
@@ -310,6 +314,8 @@ export interface Dissection {
   l4Off: number;
   /** L4 length implied by the IP header (may exceed the captured bytes). */
   l4Len: number;
+  /** IPv6: offset of the address the pseudo header uses as destination (the final one after a routing header). */
+  ipv6FinalDst: number;
   /** Whether the IPv4 header checksum verifies (null if not IPv4 or truncated). */
   ipv4CsumOk: boolean | null;
   /** Whether the TCP/UDP/ICMP/ICMPv6 checksum verifies (null if not applicable or truncated). */
@@ -318,7 +324,7 @@ export interface Dissection {
 
 /** Decode the layers of an Ethernet frame (allocates; for tests and tools). Never throws. */
 export function dissect(frame: Uint8Array): Dissection {
-  const d: Dissection = { vlans: [], etherType: -1, l3Off: -1, ipVersion: 0, ipProto: -1, l3Len: 0, ipv6Ext: [], fragment: false, fragOffset: 0, l4Off: -1, l4Len: 0, ipv4CsumOk: null, l4CsumOk: null };
+  const d: Dissection = { vlans: [], etherType: -1, l3Off: -1, ipVersion: 0, ipProto: -1, l3Len: 0, ipv6Ext: [], fragment: false, fragOffset: 0, l4Off: -1, l4Len: 0, ipv6FinalDst: -1, ipv4CsumOk: null, l4CsumOk: null };
   const n = frame.length;
   if (n < 14) return d;
   let o = 12;
@@ -350,6 +356,7 @@ export function dissect(frame: Uint8Array): Dissection {
   }
   if (et === 0x86dd && o + 40 <= n && frame[o]! >> 4 === 6) {
     d.ipVersion = 6;
+    d.ipv6FinalDst = o + IPV6HDR.DADDR;
     const plen = (frame[o + 4]! << 8) | frame[o + 5]!;
     let nh = frame[o + 6]!;
     let p = o + 40;
@@ -358,6 +365,7 @@ export function dissect(frame: Uint8Array): Dissection {
         if (p + 8 > n) return d;
         d.ipv6Ext.push(nh);
         const len = (frame[p + 1]! + 1) * 8;
+        if (nh === 43 && (frame[p + 2] === 0 || frame[p + 2] === 2) && frame[p + 3]! > 0 && len >= 24 && p + len <= n) d.ipv6FinalDst = p + len - 16;
         nh = frame[p]!;
         p += len;
       } else if (nh === 44) {
@@ -393,7 +401,7 @@ function verifyL4(frame: Uint8Array, ipOff: number, d: Dissection, v6: boolean):
   if (p === IPPROTO.UDP && stored === 0 && !v6) return true; // no checksum
   let want: number;
   if (p === IPPROTO.ICMP) want = icmpChecksum(frame, d.l4Off, d.l4Len);
-  else want = v6 ? l4ChecksumV6(frame, ipOff, d.l4Off, d.l4Len, p, csumOff) : l4ChecksumV4(frame, ipOff, d.l4Off, d.l4Len, p, csumOff);
+  else want = v6 ? l4ChecksumV6(frame, ipOff, d.l4Off, d.l4Len, p, csumOff, d.ipv6FinalDst) : l4ChecksumV4(frame, ipOff, d.l4Off, d.l4Len, p, csumOff);
   if (p === IPPROTO.UDP && want === 0) want = 0xffff;
   return want === stored;
 }
