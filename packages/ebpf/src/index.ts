@@ -8,7 +8,7 @@
 export const MODELS: readonly string[] = Object.freeze([
   'include/uapi/linux/bpf.h', 'kernel/bpf/core.c', 'kernel/bpf/disasm.c', 'kernel/bpf/verifier.c', 'kernel/bpf/syscall.c',
   'kernel/bpf/arraymap.c', 'kernel/bpf/hashtab.c', 'kernel/bpf/lpm_trie.c', 'kernel/bpf/ringbuf.c', 'kernel/bpf/map_in_map.c',
-  'kernel/bpf/helpers.c', 'kernel/trace/bpf_trace.c', 'lib/crypto/sha1.c',
+  'kernel/bpf/helpers.c', 'kernel/trace/bpf_trace.c', 'lib/crypto/sha1.c', 'lib/crypto/sha256.c',
 ]);
 
 export { OPCODES, OP_KIND } from './isa/opcodes.js';
@@ -43,7 +43,8 @@ export { RingBufMap } from './maps/ringbuf.js';
 export type { BpfProg, ProgTypeOps, ProgStats } from './prog/program.js';
 export { makeProgType } from './prog/prog-type.js';
 export type { ProgTypeSpec } from './prog/prog-type.js';
-export { progTag, progTagBytes } from './prog/tag.js';
+export { progTag, progTagBytes, progTagSha1 } from './prog/tag.js';
+export { sha256 } from './prog/sha256.js';
 export { sha1 } from './prog/sha1.js';
 
 export { BpfSyscall, licenseIsGplCompatible } from './syscall.js';
