@@ -7,7 +7,9 @@
 // relocated instructions are byte-for-byte what libbpf loaded, subprograms
 // and relocations included. Map type, key/value size, max_entries, flags and
 // kernel-visible names are compared too, as are the prog_array slots libbpf
-// initialised.
+// initialised. The tag is computed twice: by this test (node:crypto) and by
+// @tcbpf/ebpf's progTag.
+import { decodeInsns, progTag } from '@tcbpf/ebpf';
 import { Netns, hasTool, kernelOracle } from '@tcbpf/testing';
 import { BPF_MAP_TYPE } from '@tcbpf/uapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +21,7 @@ const tools = hasTool('bpftool') ? '' : 'bpftool not installed';
 
 /** Sections tc attaches per fixture (tail_call.o and legacy_maps.o are not loadable by iproute2 6.1 + libbpf 1.1; see below). */
 const TC_SECTIONS: Readonly<Partial<Record<FixtureName, readonly string[]>>> = {
+  'callbacks.o': ['tc'],
   'parse_classify.o': ['tc'],
   'nat_rewrite.o': ['classifier'],
   'vlan.o': ['tcx/egress', 'tcx/ingress'],
@@ -30,6 +33,7 @@ const TC_SECTIONS: Readonly<Partial<Record<FixtureName, readonly string[]>>> = {
 const MAP_TYPE_BY_NAME: Readonly<Record<string, number>> = {
   array: BPF_MAP_TYPE.ARRAY, hash: BPF_MAP_TYPE.HASH, prog_array: BPF_MAP_TYPE.PROG_ARRAY,
   percpu_array: BPF_MAP_TYPE.PERCPU_ARRAY, lru_hash: BPF_MAP_TYPE.LRU_HASH, lpm_trie: BPF_MAP_TYPE.LPM_TRIE,
+  array_of_maps: BPF_MAP_TYPE.ARRAY_OF_MAPS,
 };
 
 interface KProg { id: number; name: string; tag: string; type: string; map_ids?: number[] }
@@ -40,6 +44,8 @@ interface KernelView {
   progs: KProg[];
   maps: KMap[];
   dumps: Map<number, { key: string[]; value: string[] }[]>;
+  /** every map of the kernel, for resolving inner-map ids */
+  allMaps: KMap[];
 }
 
 function kernelView(ns: Netns, file: FixtureName): KernelView {
@@ -59,6 +65,7 @@ function kernelView(ns: Netns, file: FixtureName): KernelView {
     `for p in ${dir}/*; do bpftool -j prog show pinned "$p"; echo; done`,
     'echo ---MAPS---',
     `for id in $(for p in ${dir}/*; do bpftool -j prog show pinned "$p"; echo; done | grep -o '"map_ids":\\[[0-9,]*\\]' | grep -o '[0-9][0-9]*' | sort -un); do bpftool -j map show id $id; echo; echo "DUMP $id $(bpftool -j map dump id $id 2>/dev/null)"; done`,
+    'echo "ALLMAPS $(bpftool -j map show)"',
   ].join('\n');
   const out = ns.run('sh', ['-c', script]);
   const [tcPart = '', rest = ''] = out.split('---PROGS---\n');
@@ -67,12 +74,14 @@ function kernelView(ns: Netns, file: FixtureName): KernelView {
   const progs = progPart.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as KProg);
   const maps: KMap[] = [];
   const dumps = new Map<number, { key: string[]; value: string[] }[]>();
+  let allMaps: KMap[] = [];
   for (const l of mapPart.split('\n')) {
+    if (l.startsWith('ALLMAPS [')) allMaps = JSON.parse(l.slice(8)) as KMap[];
     if (l.startsWith('{')) maps.push(JSON.parse(l) as KMap);
     const d = /^DUMP (\d+) (.*)$/.exec(l);
     if (d && d[2]!.startsWith('[')) dumps.set(Number(d[1]), JSON.parse(d[2]!) as { key: string[]; value: string[] }[]);
   }
-  return { tcLines: tcPart.split('\n'), tcErrors: tcPart.split('\n').filter((l) => l.startsWith('TCFAIL') || l.startsWith('libbpf')).join('\n'), progs, maps, dumps };
+  return { tcLines: tcPart.split('\n'), tcErrors: tcPart.split('\n').filter((l) => l.startsWith('TCFAIL') || l.startsWith('libbpf')).join('\n'), progs, maps, dumps, allMaps };
 }
 
 const hexLe = (bytes: string[]): number => bytes.reduceRight((acc, b) => acc * 256 + parseInt(b, 16), 0);
@@ -117,6 +126,8 @@ describe.skipIf(!k.ok || tools !== '')(`ELF loader vs the kernel (kernel: ${k.re
         const kp = view.progs.find((x) => x.name === p.name.slice(0, 15))!;
         expect(kp.type).toBe('sched_cls');
         expect(kp.tag, `tag of ${p.name}`).toBe(kernelProgTag(p.insns));
+        // and the tag function of @tcbpf/ebpf agrees
+        expect(progTag(decodeInsns(p.insns))).toBe(kp.tag);
         // maps the program references, plus the .rodata* maps libbpf binds to every program (BPF_PROG_BIND_MAP)
         const used = new Set([...p.mapRelocs.map((r) => r.map), ...obj.maps.filter((m) => m.readonly).map((m) => m.name)]);
         expect((kp.map_ids ?? []).length).toBe(used.size);
@@ -133,8 +144,14 @@ describe.skipIf(!k.ok || tools !== '')(`ELF loader vs the kernel (kernel: ${k.re
       for (const spec of obj.maps.filter((m) => m.initSlots.length > 0)) {
         const km = view.maps.find((x) => x.name === spec.kernelName)!;
         const dump = view.dumps.get(km.id) ?? [];
-        const slots = dump.map((e) => ({ index: hexLe(e.key), program: view.progs.find((p) => p.id === hexLe(e.value))?.name }));
-        expect(slots.sort((a, b) => a.index - b.index)).toEqual(spec.initSlots.map((s) => ({ index: s.index, program: s.program })));
+        // prog_array values are program ids, map-in-map values inner map ids
+        const slots = dump.map((e) => {
+          const id = hexLe(e.value);
+          const target = spec.type === BPF_MAP_TYPE.PROG_ARRAY ? view.progs.find((p) => p.id === id)?.name : view.allMaps.find((m) => m.id === id)?.name;
+          return { index: hexLe(e.key), target };
+        });
+        expect(slots.length).toBeGreaterThan(0);
+        expect(slots.sort((a, b) => a.index - b.index)).toEqual(spec.initSlots.map((s) => ({ index: s.index, target: s.program ?? s.map })));
       }
     });
   }

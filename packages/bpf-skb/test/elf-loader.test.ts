@@ -80,6 +80,26 @@ describe('ELF loader on the clang-19 fixtures', () => {
     }
   });
 
+  it('callbacks: bpf_loop callback address, global and static .text functions, map-in-map slots', () => {
+    const o = load('callbacks.o');
+    const p = o.programs[0]!;
+    expect(p.name).toBe('loop_sum');
+    expect(p.subprograms.map((s) => s.name).sort()).toEqual(['bump_class', 'dscp_of', 'sum_byte']);
+    const starts = new Map(p.subprograms.map((s) => [s.name, s.start]));
+    // the callback: LD_IMM64 src=BPF_PSEUDO_FUNC whose imm is relative to the next instruction
+    const funcs: number[] = [];
+    for (let i = 0; i < p.insnCount; i++) {
+      const x = insn(p, i);
+      if (x.code === 0x18 && x.src === BPF_PSEUDO.FUNC) funcs.push(i + 1 + x.imm);
+      if (x.code === 0x85 && x.src === BPF_PSEUDO.CALL) expect([...starts.values()]).toContain(i + 1 + x.imm);
+    }
+    expect(funcs).toEqual([starts.get('sum_byte')]);
+    const tables = o.maps.find((m) => m.name === 'tables')!;
+    expect(tables).toMatchObject({ type: BPF_MAP_TYPE.ARRAY_OF_MAPS, keySize: 4, valueSize: 4, maxEntries: 2 });
+    expect(tables.innerMap).toMatchObject({ type: BPF_MAP_TYPE.ARRAY, keySize: 4, valueSize: 8, maxEntries: 64 });
+    expect(tables.initSlots).toEqual([{ index: 0, map: 'dscp_counts' }]);
+  });
+
   it('nat_rewrite: classifier section, hash map keyed by struct nat_key', () => {
     const o = load('nat_rewrite.o');
     const p = selectProgram(o, { type: 'cls' });
