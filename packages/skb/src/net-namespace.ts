@@ -117,8 +117,10 @@ export class NetNamespace {
    * ifindex when both are in this namespace). Returns `[dev, peer]`.
    */
   addVeth(name = 'veth%d', peerName = 'veth%d', peerNs: NetNamespace = this, opts: DeviceOptions = {}, peerOpts: DeviceOptions = {}): [NetDevice, NetDevice] {
-    // names are validated up front so nothing is half-created
+    // names are validated before any ifindex is reserved (as rtnl_newlink does for
+    // an existing name); "%d" names are allocated when each device registers
     const pn = peerNs.#checkName(peerName);
+    if (!name.includes('%')) this.#checkName(name);
     let n: string;
     const peer = peerNs.#register(pn, 'veth', peerOpts.addr ?? ethRandomAddr(peerNs.prng), peerOpts.ifindex ?? 0);
     try {
@@ -339,8 +341,9 @@ export class NetNamespace {
   /**
    * `dev_queue_xmit(skb)` on `skb.dev` (data at the MAC header): reset the MAC
    * header, run the egress hook, then the root qdisc or (noqueue) transmit
-   * directly. Returns NET_XMIT_* or a negative errno (-ENETDOWN for a down device
-   * or a transmit loop deeper than XMIT_RECURSION_LIMIT).
+   * directly. A device that is down or without carrier has noop_qdisc: the
+   * packet is dropped (tx_dropped) with NET_XMIT_CN. Returns NET_XMIT_* or
+   * -ENETDOWN for a transmit loop deeper than XMIT_RECURSION_LIMIT.
    */
   devQueueXmit(skb: SkBuff): number {
     const dev = skb.dev;
@@ -357,17 +360,19 @@ export class NetNamespace {
       }
       if (v === HOOK.CONSUMED) return NET_XMIT.SUCCESS;
     }
-    if (dev.qdisc !== null) return dev.qdisc(skb, dev);
-    // noqueue: transmit now if the device is up and we are not looping
-    if (!dev.isUp()) {
+    // a device that is down or has no carrier runs noop_qdisc (dev_deactivate via
+    // dev_close / linkwatch): every packet is dropped and counted as tx_dropped
+    if (!dev.isUp() || !dev.hasCarrier()) {
       dev.stats.txDropped++;
-      this.dropSkb(skb, 'DEV_READY');
-      return -100; // -ENETDOWN
+      this.dropSkb(skb, 'QDISC_DROP');
+      return NET_XMIT.CN;
     }
+    if (dev.qdisc !== null) return dev.qdisc(skb, dev);
+    // noqueue: transmit now unless we are looping
     if (this.xmitRecursion > XMIT_RECURSION_LIMIT) {
       dev.stats.txDropped++;
       this.dropSkb(skb, 'RECURSION_LIMIT');
-      return -100;
+      return -100; // -ENETDOWN
     }
     return this.devHardStartXmit(skb, dev);
   }

@@ -147,21 +147,33 @@ describe('veth, loopback and dummy paths with hooks', () => {
     expect([a.stats.rxPackets, b.stats.txPackets]).toEqual([0, 0]);
   });
 
-  it('peer down: dropped, tx_dropped on the sender and rx_dropped on the peer', () => {
+  it('peer down: no carrier, noop qdisc drops (tx_dropped on the sender only, NET_XMIT_CN); the egress hook still runs', () => {
     const { ns, a, b, got, drops } = pair();
     b.setUp(false);
     expect(a.hasCarrier()).toBe(false);
-    expect(send(ns, a, frame('020000000002', '020000000001', 0x0800, IPV4_PAYLOAD))).toBe(NET_XMIT.DROP);
+    let hooked = 0;
+    a.egressHook = () => (hooked++, HOOK.PASS);
+    expect(send(ns, a, frame('020000000002', '020000000001', 0x0800, IPV4_PAYLOAD))).toBe(NET_XMIT.CN);
     expect(got.length).toBe(0);
-    expect([a.stats.txDropped, b.stats.rxDropped, a.stats.txPackets]).toEqual([1, 1, 0]);
-    expect(drops).toEqual(['DEV_READY']);
+    expect([a.stats.txDropped, b.stats.rxDropped, a.stats.txPackets, hooked]).toEqual([1, 0, 0, 1]);
+    expect(drops).toEqual(['QDISC_DROP']);
   });
 
-  it('sender down: -ENETDOWN and tx_dropped', () => {
+  it('sender down: noop qdisc drop and tx_dropped', () => {
     const { ns, a } = pair();
     a.setUp(false);
-    expect(send(ns, a, frame('020000000002', '020000000001', 0x0800, IPV4_PAYLOAD))).toBe(-100);
+    expect(send(ns, a, frame('020000000002', '020000000001', 0x0800, IPV4_PAYLOAD))).toBe(NET_XMIT.CN);
     expect(a.stats.txDropped).toBe(1);
+  });
+
+  it('frame longer than the peer MTU allows: not forwardable, tx_dropped on the sender and rx_dropped on the peer', () => {
+    const { ns, a, b, got, drops } = pair();
+    b.setMtu(1000);
+    expect(send(ns, a, frame('020000000002', '020000000001', 0x0800, new Uint8Array(1005)))).toBe(NET_XMIT.DROP);
+    expect(send(ns, a, frame('020000000002', '020000000001', 0x0800, new Uint8Array(1004)))).toBe(NET_XMIT.SUCCESS);
+    expect(got.length).toBe(1);
+    expect([a.stats.txDropped, b.stats.rxDropped, a.stats.txPackets]).toEqual([1, 1, 1]);
+    expect(drops).toEqual(['DEV_READY']);
   });
 
   it('in-band VLAN tag is moved to metadata before the ingress hook', () => {
