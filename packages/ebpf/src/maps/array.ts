@@ -63,7 +63,11 @@ export class ArrayMap extends BpfMap {
     if (idx >= this.maxEntries) throw new KernelError('ENOENT', 'no such element');
     if (!this.percpu) return this.#bytes.slice(this.valueOffset(idx), this.valueOffset(idx) + this.valueSize);
     const out = new Uint8Array(this.sysValueSize);
-    for (let c = 0; c < this.host.nrCpus; c++) out.set(this.valueView(idx, c), c * this.elemSize);
+    // per-CPU values cross the syscall as round_up(value_size, 8) bytes per CPU (padding included)
+    for (let c = 0; c < this.host.nrCpus; c++) {
+      const o = this.valueOffset(idx, c);
+      out.set(this.#bytes.subarray(o, o + this.elemSize), c * this.elemSize);
+    }
     return out;
   }
 
@@ -74,7 +78,7 @@ export class ArrayMap extends BpfMap {
     if (idx >= this.maxEntries) throw new KernelError('E2BIG', `index ${idx} >= max_entries ${this.maxEntries}`);
     if (flags === BPF_UPDATE.NOEXIST) throw new KernelError('EEXIST', 'array elements always exist');
     if (!this.percpu) this.#bytes.set(v.subarray(0, this.valueSize), this.valueOffset(idx));
-    else for (let c = 0; c < this.host.nrCpus; c++) this.#bytes.set(v.subarray(c * this.elemSize, c * this.elemSize + this.valueSize), this.valueOffset(idx, c));
+    else for (let c = 0; c < this.host.nrCpus; c++) this.#bytes.set(v.subarray(c * this.elemSize, (c + 1) * this.elemSize), this.valueOffset(idx, c));
   }
 
   delete(key: Uint8Array): void {

@@ -25,8 +25,8 @@ export function checkHashAttr(attr: MapAttr): void {
   if (!lru && (flags & BPF_MAP_CREATE_FLAG.NO_COMMON_LRU)) throw new KernelError('EINVAL', 'NO_COMMON_LRU needs an LRU map');
   if (percpu && (flags & BPF_MAP_CREATE_FLAG.INNER_MAP)) throw new KernelError('EINVAL', 'per-CPU maps cannot be inner maps');
   if (attr.maxEntries === 0 || attr.keySize === 0 || attr.valueSize === 0) throw new KernelError('EINVAL', 'invalid hash map attributes');
-  if (attr.keySize > BPF_LIMITS.MAX_BPF_STACK) throw new KernelError('E2BIG', 'key_size too large');
-  if (attr.valueSize > 1 << 20) throw new KernelError('E2BIG', 'value_size too large');
+  // KMALLOC_MAX_SIZE (4 MiB on x86-64) - MAX_BPF_STACK - sizeof(struct htab_elem)
+  if (attr.valueSize >= (1 << 22) - BPF_LIMITS.MAX_BPF_STACK - 48) throw new KernelError('E2BIG', 'value_size too large');
 }
 
 /** FNV-1a over key bytes (the kernel uses jhash with a random seed; order is unspecified either way). */
@@ -198,7 +198,7 @@ export class HashMap extends BpfMap {
     }
     for (let c = 0; c < this.host.nrCpus; c++) {
       const o = this.#valueOffset(slot, c);
-      if (allCpus) { for (let i = 0; i < vs; i++) vals[o + i] = vb[vo + c * this.elemSize + i]!; }
+      if (allCpus) { for (let i = 0; i < this.elemSize; i++) vals[o + i] = vb[vo + c * this.elemSize + i]!; }
       else if (c === cpu) { for (let i = 0; i < vs; i++) vals[o + i] = vb[vo + i]!; }
       else if (fresh) vals.fill(0, o, o + this.elemSize);
     }
@@ -212,7 +212,7 @@ export class HashMap extends BpfMap {
     const out = new Uint8Array(this.sysValueSize);
     for (let c = 0; c < this.host.nrCpus; c++) {
       const o = this.#valueOffset(slot, c);
-      out.set(this.#values.subarray(o, o + this.valueSize), c * this.elemSize);
+      out.set(this.#values.subarray(o, o + this.elemSize), c * this.elemSize);
     }
     return out;
   }
