@@ -23,6 +23,8 @@ export interface TcActionInitArgs {
   readonly bind: boolean;
   readonly replace: boolean;
   readonly tp: TcfProto | null;
+  /** TCA_ACT_FLAGS_AT_INGRESS: the filter's parent minor is TC_H_MIN_INGRESS (is_qdisc_ingress). */
+  readonly atIngress: boolean;
 }
 
 /** struct tc_action_ops. */
@@ -203,7 +205,7 @@ interface Staged {
  * 1..32, stopping at the first missing one. Kinds are resolved first; any
  * failure undoes everything. Returns the actions in order (committed).
  */
-export function tcfActionInit(net: TcNet, nest: NlAttrs, nestType: number, tp: TcfProto | null, bind: boolean, replace: boolean): TcAction[] {
+export function tcfActionInit(net: TcNet, nest: NlAttrs, nestType: number, tp: TcfProto | null, bind: boolean, replace: boolean, atIngress = false): TcAction[] {
   const tb = nest.nested(nestType, TCA_ACT.MAX_PRIO);
   const nests: number[] = [];
   for (let i = 1; i <= TCA_ACT.MAX_PRIO; i++) {
@@ -232,6 +234,7 @@ export function tcfActionInit(net: TcNet, nest: NlAttrs, nestType: number, tp: T
         bind,
         replace,
         tp,
+        atIngress,
       });
       const created = !a.inIdr;
       staged.push({ a, created, held: !created && bind });
@@ -332,9 +335,9 @@ export class TcfExts {
   actions: TcAction[] = [];
 
   /** tcf_exts_validate: actions from the classifier's action attribute (bind = 1). */
-  static validate(net: TcNet, opts: NlAttrs, actType: number, tp: TcfProto, replace: boolean): TcfExts {
+  static validate(net: TcNet, opts: NlAttrs, actType: number, tp: TcfProto, replace: boolean, base: number): TcfExts {
     const e = new TcfExts();
-    if (opts.has(actType)) e.actions = tcfActionInit(net, opts, actType, tp, true, replace);
+    if (opts.has(actType)) e.actions = tcfActionInit(net, opts, actType, tp, true, replace, (base & 0xffff) === 0xfff2);
     return e;
   }
   /** tcf_exts_exec: TC_ACT_OK with no actions. */

@@ -31,3 +31,15 @@ export { noqueueQdiscOps, pfifoQdiscOps, bfifoQdiscOps, pfifoFastQdiscOps, SkbQu
 export { ingressQdiscOps, clsactQdiscOps } from './sch-ingress.js';
 export { mirredOps, MIRRED_NEST_LIMIT } from './act-mirred.js';
 export { htbQdiscOps, HtbClass, TCA_HTB, HTB_VER } from './sch-htb.js';
+export { PschedRatecfg, pschedTicks2ns, pschedNs2ticks } from './sch-generic.js';
+export { prioQdiscOps, TCQ_PRIO_BANDS, TCQ_MIN_PRIO_BANDS } from './sch-prio.js';
+export { gactOps } from './act-gact.js';
+export type { GactParams } from './act-gact.js';
+export { policeOps, TC_POLICE_SIZE, TC_RTAB_SIZE } from './act-police.js';
+export type { PoliceParams } from './act-police.js';
+export { skbeditOps, TCA_SKBEDIT, SKBEDIT_F } from './act-skbedit.js';
+export { csumOps, TCA_CSUM, TCA_CSUM_UPDATE_FLAG } from './act-csum.js';
+export { matchallOps, MallHead, TCA_MATCHALL } from './cls-matchall.js';
+export { TCF_ALL_KINDS } from './kinds.js';
+export { TcClient, TC_CMD, writeActions, gactSpec, mirredSpec, matchallOptions } from './tc-client.js';
+export type { ActionSpec, AttrWriter } from './tc-client.js';

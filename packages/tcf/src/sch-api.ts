@@ -39,9 +39,9 @@ export function qdiscCreateDefault(_net: TcNet, dev: NetDev): Qdisc {
   return q;
 }
 
-/** tc_qdisc_dump_ignore: builtin (noop) qdiscs never appear. */
-function dumpIgnore(q: Qdisc | null): boolean {
-  return q === null || q.builtin;
+/** tc_qdisc_dump_ignore: builtin (noop) qdiscs never appear, invisible ones only on request. */
+function dumpIgnore(q: Qdisc | null, dumpInvisible = false): boolean {
+  return q === null || q.builtin || (q.invisible && !dumpInvisible);
 }
 
 /** tc_fill_qdisc. */
@@ -265,11 +265,12 @@ export function tcGetQdisc(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAttrs)
 }
 
 /** RTM_GETQDISC dump (tc_dump_qdisc). */
-export function tcDumpQdisc(net: TcNet, req: RtnlRequest, _t: TcMsg, _tca: NlAttrs): void {
+export function tcDumpQdisc(net: TcNet, req: RtnlRequest, _t: TcMsg, tca: NlAttrs): void {
   const devs = [...net.devs.values()].sort((a, b) => a.ifindex - b.ifindex);
+  const invisible = tca.has(TCA.DUMP_INVISIBLE);
   for (const dev of devs) {
     for (const q of qdiscTree(dev.qdisc)) {
-      if (dumpIgnore(q)) continue;
+      if (dumpIgnore(q, invisible)) continue;
       const w = new NlWriter();
       tcFillQdisc(w, q, q.parent, req.portid, req.seq, NLM_F.MULTI, RTM.NEWQDISC, q.refcnt, '');
       req.unicast(w.bytes());

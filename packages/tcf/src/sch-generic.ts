@@ -143,6 +143,8 @@ export class Qdisc {
   refcnt = 1;
   /** Built-in default qdiscs (noqueue, noop) are invisible to dumps when handle 0 (TCQ_F_BUILTIN semantics). */
   builtin = false;
+  /** TCQ_F_INVISIBLE: default leaves (qdisc_hash_add(q, true)), dumped only with TCA_DUMP_INVISIBLE. */
+  invisible = false;
   readonly stats = new TcStats();
   limit = 0;
   /** Kind-private state. */
@@ -160,4 +162,65 @@ export class Qdisc {
     this.stats.drops++;
     return NET_XMIT.DROP;
   }
+}
+
+/** TC_LINKLAYER_ATM. */
+const LINKLAYER_ATM = 2;
+
+/**
+ * struct psched_ratecfg and psched_ratecfg_precompute / psched_l2t_ns
+ * (net/sched/sch_generic.c): byte time as (len * mult) >> shift, exactly as
+ * the kernel rounds it. The precompute uses BigInt (control path only).
+ */
+export class PschedRatecfg {
+  rateBytesPs = 0;
+  mult = 1;
+  shift = 0;
+  overhead = 0;
+  mpu = 0;
+  linklayer = 0;
+  #div = 1;
+
+  /** psched_ratecfg_precompute(r, conf, rate64). */
+  static precompute(rate: number, rate64: number, overhead: number, mpu: number, linklayer: number): PschedRatecfg {
+    const r = new PschedRatecfg();
+    r.rateBytesPs = Math.max(rate, rate64);
+    r.overhead = overhead;
+    r.mpu = mpu;
+    r.linklayer = linklayer & 15;
+    if (r.rateBytesPs > 0) {
+      let factor = 1_000_000_000n;
+      const rb = BigInt(r.rateBytesPs);
+      for (;;) {
+        const m = (factor / rb) & 0xffffffffn;
+        r.mult = Number(m);
+        if (m & 0x80000000n || factor & (1n << 63n)) break;
+        factor <<= 1n;
+        r.shift++;
+      }
+    }
+    r.#div = 2 ** r.shift;
+    return r;
+  }
+
+  /** psched_l2t_ns: nanoseconds to send `len` bytes. Hot path. */
+  l2tNs(len: number): number {
+    let l = len + this.overhead;
+    if (l < this.mpu) l = this.mpu;
+    if (this.linklayer === LINKLAYER_ATM) l = Math.ceil(l / 48) * 53;
+    return Math.floor((l * this.mult) / this.#div);
+  }
+
+  /** psched_pkt2t_ns: nanoseconds per packet at this packet rate. */
+  pkt2tNs(pkts: number): number {
+    return Math.floor((pkts * this.mult) / this.#div);
+  }
+}
+
+/** PSCHED_TICKS2NS / PSCHED_NS2TICKS (PSCHED_SHIFT 6). */
+export function pschedTicks2ns(t: number): number {
+  return t * 64;
+}
+export function pschedNs2ticks(ns: number): number {
+  return Math.floor(ns / 64);
 }

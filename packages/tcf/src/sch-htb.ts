@@ -8,7 +8,7 @@
 import { kerr } from '@tcbpf/base';
 import { TCA, TC_ACT, TC_H } from '@tcbpf/uapi';
 import { parseAttrs, type NlAttrs, type NlWriter } from './nlattr.js';
-import { NET_XMIT, Qdisc, TcStats, TcfResult, gnetDumpStats, type QdiscClassOps, type QdiscInitArgs, type QdiscOps, type TcSkb } from './sch-generic.js';
+import { NET_XMIT, PschedRatecfg, Qdisc, TcStats, TcfResult, gnetDumpStats, type QdiscClassOps, type QdiscInitArgs, type QdiscOps, type TcSkb } from './sch-generic.js';
 import { TcfBlock, tcfClassify } from './cls-api.js';
 import { pfifoQdiscOps, DEFAULT_TX_QUEUE_LEN, SkbQueue } from './sch-generic-ops.js';
 
@@ -42,6 +42,8 @@ export class HtbClass {
   lends = 0;
   borrows = 0;
   leaf: Qdisc | null = null;
+  rateCfg = PschedRatecfg.precompute(0, 0, 0, 0, 0);
+  ceilCfg = PschedRatecfg.precompute(0, 0, 0, 0, 0);
   readonly stats = new TcStats();
   block: TcfBlock | null = null;
   filterCnt = 0;
@@ -72,10 +74,8 @@ function find(q: Qdisc, classid: number): HtbClass | null {
   return null;
 }
 
-/** psched_l2t_ns: transmission time of len bytes at rate (bytes/s). */
-function l2t(rate: number, len: number): number {
-  return Math.floor((len * NSEC_PER_SEC) / rate);
-}
+/** q->mbuffer: 60 s, the floor of negative tokens. */
+const HTB_MBUFFER = 60 * NSEC_PER_SEC;
 
 function ticks2ns(t: number): number {
   return t * 2 ** PSCHED_SHIFT;
@@ -216,9 +216,9 @@ function htbDequeue(q: Qdisc): TcSkb | null {
     for (let c: HtbClass | null = cl; c; c = c.parent) {
       if (c.level >= level) {
         if (c.level === level) c.lends++;
-        c.tokens -= l2t(c.rate, skb.len);
+        c.tokens = Math.max(c.tokens - c.rateCfg.l2tNs(skb.len), 1 - HTB_MBUFFER);
       } else c.borrows++;
-      c.ctokens -= l2t(c.ceil, skb.len);
+      c.ctokens = Math.max(c.ctokens - c.ceilCfg.l2tNs(skb.len), 1 - HTB_MBUFFER);
       c.stats.bump(skb.len);
     }
     q.stats.qlen--;
@@ -267,6 +267,7 @@ function htbChangeClass(q: Qdisc, classid: number, parentid: number, tca: NlAttr
     const leaf = new Qdisc(pfifoQdiscOps, q.dev, 0, classid);
     leaf.limit = DEFAULT_TX_QUEUE_LEN;
     leaf.priv = new SkbQueue();
+    leaf.invisible = true;
     cl.leaf = leaf;
     if (parent) {
       if (parent.level === 0 && parent.leaf) {
@@ -281,8 +282,12 @@ function htbChangeClass(q: Qdisc, classid: number, parentid: number, tca: NlAttr
     cl.tokens = ticks2ns(buffer);
     cl.ctokens = ticks2ns(cbuffer);
   }
-  cl.rate = rate.rate;
-  cl.ceil = ceil.rate;
+  const rate64 = tb.has(TCA_HTB.RATE64) && tb.len(TCA_HTB.RATE64) >= 8 ? tb.u64(TCA_HTB.RATE64) : 0;
+  const ceil64 = tb.has(TCA_HTB.CEIL64) && tb.len(TCA_HTB.CEIL64) >= 8 ? tb.u64(TCA_HTB.CEIL64) : 0;
+  cl.rateCfg = PschedRatecfg.precompute(rate.rate, rate64, rate.overhead, rate.mpu, rate.linklayer);
+  cl.ceilCfg = PschedRatecfg.precompute(ceil.rate, ceil64, ceil.overhead, ceil.mpu, ceil.linklayer);
+  cl.rate = cl.rateCfg.rateBytesPs;
+  cl.ceil = cl.ceilCfg.rateBytesPs;
   cl.linklayer = rate.linklayer;
   cl.cLinklayer = ceil.linklayer;
   cl.overhead = rate.overhead;
@@ -323,16 +328,18 @@ function htbDumpClass(_q: Qdisc, c: unknown, w: NlWriter): { handle: number; par
   w.setU8(p + 1, cl.linklayer);
   w.setU16(p + 2, cl.overhead);
   w.setU16(p + 6, cl.mpu);
-  w.setU32(p + 8, cl.rate);
+  w.setU32(p + 8, Math.min(cl.rate, 0xffffffff));
   w.setU8(p + 13, cl.cLinklayer);
   w.setU16(p + 14, cl.overhead);
   w.setU16(p + 18, cl.mpu);
-  w.setU32(p + 20, cl.ceil);
+  w.setU32(p + 20, Math.min(cl.ceil, 0xffffffff));
   w.setU32(p + 24, ns2ticks(cl.buffer));
   w.setU32(p + 28, ns2ticks(cl.cbuffer));
   w.setU32(p + 32, cl.quantum);
-  w.setU32(p + 36, cl.prio);
-  w.setU32(p + 40, cl.level);
+  w.setU32(p + 36, cl.level);
+  w.setU32(p + 40, cl.prio);
+  if (cl.rate >= 0x100000000) w.u64(TCA_HTB.RATE64, cl.rate);
+  if (cl.ceil >= 0x100000000) w.u64(TCA_HTB.CEIL64, cl.ceil);
   w.nestEnd(n);
   return { handle: cl.classid, parent: cl.parent ? cl.parent.classid : TC_H.ROOT, info: cl.leaf ? cl.leaf.handle : 0 };
 }

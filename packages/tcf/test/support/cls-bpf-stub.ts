@@ -96,7 +96,7 @@ export const clsBpfStubOps: TcfProtoOps = Object.freeze({
     if (n === 0 || n > 4096 || n * 8 !== ops.length) throw kerr('EINVAL');
     const dv = new DataView(ops.buffer, ops.byteOffset, ops.byteLength);
     if (n !== 1 || dv.getUint16(0, true) !== 0x06) throw kerr('EOPNOTSUPP', 'test stub: only `ret #k` programs');
-    const exts = TcfExts.validate(a.net, tb, TCA_BPF.ACT, tp, a.replaceActs);
+    const exts = TcfExts.validate(a.net, tb, TCA_BPF.ACT, tp, a.replaceActs, a.base);
     const p: Prog = { handle, ops: ops.slice(), k: dv.getUint32(4, true), da: (flags & 1) !== 0, genFlags: gen | TCA_CLS_FLAGS.NOT_IN_HW, res: new TcfResult(), exts };
     if (tb.has(TCA_BPF.CLASSID)) {
       p.res.classid = tb.u32(TCA_BPF.CLASSID);
