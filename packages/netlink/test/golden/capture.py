@@ -8,7 +8,8 @@ rtnetlink message (RTM_*QDISC/TCLASS/TFILTER/ACTION/CHAIN) or the
 NLMSG_ERROR/NLMSG_DONE answering one. The name lookups tc does first
 (RTM_GETLINK) are left out.
 
-Needs root, ip, tc and strace. Usage (from the repository root):
+Needs root, ip, tc, strace and clang-19 (for the one eBPF object, compiled from
+EBPF_SOURCE below into a temporary directory). Usage (from the repository root):
 
     python3 packages/netlink/test/golden/capture.py            # rewrite the fixtures
     python3 packages/netlink/test/golden/capture.py --stdout   # print JSON, write nothing
@@ -30,6 +31,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BYTECODE = "4,40 0 0 12,21 0 1 2048,6 0 0 4294967295,6 0 0 0,"  # ldh [12]; jeq #0x800; ret -1; ret 0
 BYTECODE1 = "1,6 0 0 4294967295,"  # ret -1
 
+# A minimal eBPF classifier (our own code), compiled to prog.o for `bpf obj prog.o sec tc`.
+EBPF_SOURCE = """#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+__attribute__((section("tc"), used)) int cls(struct __sk_buff *skb) { return skb->len > 100 ? TC_ACT_SHOT : TC_ACT_OK; }
+char _license[] __attribute__((section("license"), used)) = "GPL";
+"""
+
 # (name, argv after `tc`, note). Run in this order in one namespace.
 COMMANDS = [
     ("qdisc-add-clsact", ["qdisc", "add", "dev", "v0", "clsact"], "create the clsact qdisc on v0"),
@@ -50,6 +58,14 @@ COMMANDS = [
     ("filter-show-egress-stats", ["-s", "filter", "show", "dev", "v0", "egress"], "dump egress filters with stats"),
     ("filter-show-chain5", ["filter", "show", "dev", "v0", "ingress", "chain", "5"], "dump one chain"),
     ("filter-get", ["filter", "get", "dev", "v0", "ingress", "prio", "1", "handle", "1", "protocol", "ip", "bpf"], "RTM_GETTFILTER of one filter"),
+    ("filter-add-ebpf-obj", ["filter", "add", "dev", "v0", "egress", "prio", "9", "handle", "9", "bpf", "obj", "prog.o", "sec", "tc", "da"], "eBPF program by fd, with its name"),
+    ("filter-show-ebpf", ["filter", "show", "dev", "v0", "egress"], "dump with TCA_BPF_ID/TAG/NAME"),
+    ("chain-add", ["chain", "add", "dev", "v0", "ingress", "chain", "7"], "RTM_NEWCHAIN"),
+    ("chain-del", ["chain", "del", "dev", "v0", "ingress", "chain", "7"], "RTM_DELCHAIN"),
+    ("qdisc-del-ingress-v1", ["qdisc", "del", "dev", "v1", "ingress"], "make room for a shared block"),
+    ("qdisc-add-clsact-block", ["qdisc", "add", "dev", "v1", "ingress_block", "22", "clsact"], "clsact with TCA_INGRESS_BLOCK"),
+    ("filter-add-block", ["filter", "add", "block", "22", "prio", "1", "handle", "2", "bpf", "bytecode", BYTECODE1, "classid", "1:9"], "filter on a shared block (TCM_IFINDEX_MAGIC_BLOCK)"),
+    ("filter-show-block", ["filter", "show", "block", "22"], "dump a shared block"),
     ("chain-show", ["chain", "show", "dev", "v0", "ingress"], "dump chains"),
     ("action-add-mirred", ["actions", "add", "action", "mirred", "egress", "mirror", "dev", "v1", "index", "10"], "standalone mirred action"),
     ("action-add-mirred-exists", ["actions", "add", "action", "mirred", "egress", "mirror", "dev", "v1", "index", "10"], "error: index exists"),
@@ -99,13 +115,13 @@ def parse_strace(path):
     return [(c["dir"], bytes(c["data"])) for c in calls if c["data"]]
 
 
-def run(ns, argv):
+def run(ns, argv, cwd):
     with tempfile.NamedTemporaryFile(prefix="tcbpf-strace-", delete=False) as t:
         path = t.name
     try:
         r = subprocess.run(["ip", "netns", "exec", ns, "strace", "-o", path, "-e", "trace=sendmsg,recvmsg",
                             "-e", "write=all", "-e", "read=all", "-s", "0", "tc"] + argv,
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, cwd=cwd)
         calls = parse_strace(path)
     finally:
         os.unlink(path)
@@ -123,8 +139,15 @@ def run(ns, argv):
 
 def capture():
     ns = f"tcbpf-golden-{os.getpid()}"
+    work = tempfile.mkdtemp(prefix="tcbpf-golden-")
+    with open(os.path.join(work, "prog.c"), "w") as f:
+        f.write(EBPF_SOURCE)
+    subprocess.run(["clang-19", "-O2", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", "-c", "prog.c", "-o", "prog.o"], cwd=work, check=True)
     subprocess.run(["ip", "netns", "add", ns], check=True)
     try:
+        # no IPv6 autoconfiguration traffic: counters in the dumps must stay 0
+        for key in ("all", "default"):
+            subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-q", "-w", f"net.ipv6.conf.{key}.disable_ipv6=1"], check=True)
         subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
         subprocess.run(["ip", "-n", ns, "link", "add", "v0", "type", "veth", "peer", "name", "v1"], check=True)
         subprocess.run(["ip", "-n", ns, "link", "set", "v0", "up"], check=True)
@@ -132,7 +155,7 @@ def capture():
         links = subprocess.run(["ip", "-n", ns, "-o", "link"], capture_output=True, text=True, check=True).stdout
         vectors = []
         for name, argv, note in COMMANDS:
-            rec = run(ns, argv)
+            rec = run(ns, argv, work)
             vectors.append({"name": name, "command": "tc " + " ".join(argv), "note": note, **rec})
         kernel = subprocess.run(["uname", "-r"], capture_output=True, text=True).stdout.strip()
         tcv = subprocess.run(["tc", "-V"], capture_output=True, text=True).stdout.strip()
@@ -140,13 +163,16 @@ def capture():
             "capturedWith": "packages/netlink/test/golden/capture.py",
             "kernel": kernel,
             "tc": tcv,
-            "setup": ["ip netns add NS", "ip -n NS link set lo up", "ip -n NS link add v0 type veth peer name v1",
+            "setup": ["ip netns add NS", "sysctl -w net.ipv6.conf.{all,default}.disable_ipv6=1 (in NS)", "ip -n NS link set lo up", "ip -n NS link add v0 type veth peer name v1",
                       "ip -n NS link set v0 up", "ip -n NS link set v1 up"],
             "links": [l.split("\\")[0] for l in links.strip().split("\n")],
             "vectors": vectors,
         }
     finally:
         subprocess.run(["ip", "netns", "del", ns])
+        for name in ("prog.c", "prog.o"):
+            os.unlink(os.path.join(work, name))
+        os.rmdir(work)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@
 //   - nlmsg_seq and nlmsg_pid of every message, and of the request header
 //     echoed inside NLMSG_ERROR (tc seeds seq from the clock; pid is its port id);
 //   - every struct tcf_t (install/lastuse/expires/firstuse: clock ticks since
-//     the action was created or used).
+//     the action was created or used);
+//   - TCA_BPF_ID (the kernel's id of the eBPF program, global to the machine).
 // Everything else (ifindexes, kernel-assigned handles, action indexes,
 // counters, flags, extack texts and offsets) must be identical.
 import { execFileSync } from 'node:child_process';
@@ -17,7 +18,7 @@ import { decodeStream, encodeStream } from '../../src/index.js';
 import type { AttrNode, RtnlBody, RtnlMessage } from '../../src/index.js';
 
 const k = kernelOracle();
-const reason = !k.ok ? k.reason : !hasTool('strace') ? 'strace not installed' : !hasTool('python3') ? 'python3 not installed' : '';
+const reason = !k.ok ? k.reason : !hasTool('strace') ? 'strace not installed' : !hasTool('python3') ? 'python3 not installed' : !hasTool('clang-19') ? 'clang-19 not installed' : '';
 
 interface VectorFile {
   vectors: { name: string; command: string; status: number; exchanges: { dir: string; hex: string }[] }[];
@@ -27,6 +28,7 @@ function normAttrs(nodes: readonly AttrNode[]): AttrNode[] {
   return nodes.map((n) => {
     const v = n.value;
     if (v.kind === 'struct' && v.layout.name === 'tcf_t') return { ...n, value: { ...v, fields: { install: 0n, lastuse: 0n, expires: 0n, firstuse: 0n } } };
+    if (n.name === 'TCA_BPF_ID' && v.kind === 'u32') return { ...n, value: { ...v, value: 0 } };
     if (v.kind === 'nested') return { ...n, value: { ...v, attrs: normAttrs(v.attrs) } };
     return n;
   });
@@ -65,6 +67,6 @@ describe.skipIf(reason !== '')(`golden vectors re-captured from this kernel matc
         compared++;
       });
     });
-    expect(compared).toBeGreaterThanOrEqual(60);
+    expect(compared).toBeGreaterThanOrEqual(80);
   });
 });
