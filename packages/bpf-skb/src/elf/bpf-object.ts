@@ -9,7 +9,7 @@
 // `maps` section and "ID/KEY" tail-call sections (lib/bpf_legacy.c) are read too.
 // The result is a plain description: no map or program is created here.
 import { kerr } from '@tcbpf/base';
-import { BPF_CLASS, BPF_ELF_SECTION, BPF_JMP_OP, BPF_MODE, BPF_PSEUDO, BPF_SIZE, ELF_SHF, ELF_SHN, ELF_SHT, ELF_STB, ELF_STT } from '@tcbpf/uapi';
+import { BPF_CLASS, BPF_ELF_SECTION, BPF_JMP_OP, BPF_MAP_TYPE, BPF_MODE, BPF_PSEUDO, BPF_SIZE, ELF_SHF, ELF_SHN, ELF_SHT, ELF_STB, ELF_STT } from '@tcbpf/uapi';
 import { Btf, parseBtfExt, type BtfExtSummary } from './btf.js';
 import { ElfFile, type ElfSection, type ElfSymbol } from './elf-file.js';
 import { dataSectionKind, globalDataMap, parseBtfMaps, parseLegacyMaps, type BpfMapInitSlot, type BpfMapSpec } from './maps.js';
@@ -275,9 +275,9 @@ function load(bytes: Uint8Array, options: LoadElfOptions): BpfObject {
   const programs = mains.map((main): BpfProgramSpec => {
     const info = secInfo(main.sec.name);
     const linked = linkProgram(main, subs);
-    const coreSecs = new Set([main.sec.name, ...linked.subprograms.map(() => '.text')]);
-    let core = 0;
-    for (const s of coreSecs) core += btfExt?.coreRelosBySection.get(s) ?? 0;
+    // CO-RE records are kept per section: the program's own, plus .text's when it links subprograms
+    let core = btfExt?.coreRelosBySection.get(main.sec.name) ?? 0;
+    if (linked.subprograms.length > 0) core += btfExt?.coreRelosBySection.get('.text') ?? 0;
     return Object.freeze({
       name: main.name,
       section: main.sec.name,
@@ -382,7 +382,7 @@ function collectMapSlotRelocs(
     const index = moff / 8;
     if (index >= m.maxEntries) throw kerr('EINVAL', `${relAt}: slot ${index} is beyond max_entries ${m.maxEntries} of map "${m.name}"`, { where: rat });
     if (m.initSlots.some((s) => s.index === index)) throw kerr('EINVAL', `${relAt}: slot ${index} of map "${m.name}" is initialised twice`, { where: rat });
-    if (m.type === 3 /* PROG_ARRAY */) {
+    if (m.type === BPF_MAP_TYPE.PROG_ARRAY) {
       const p = mains.find((x) => x.sec.index === sym.shndx && sym.type === ELF_STT.FUNC && x.secInsnOff * INSN_SIZE === sym.value);
       if (!p) throw kerr('EINVAL', `${relAt}: prog-array "${m.name}" slot ${index} refers to "${sym.name}", which is not a BPF program`, { where: rat });
       m.initSlots.push(Object.freeze({ index, program: p.name }));
