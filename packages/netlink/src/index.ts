@@ -18,7 +18,7 @@ export { NLMSG_HDRLEN, nlmsgAlign, readNlmsghdr, splitMessages, nlmsgPut, nlmsgE
 export type { NlMsg, NlMsgHeader } from './nlmsg.js';
 export { ExtAck } from './extack.js';
 export {
-  NLA, NLA_TYPE_NAMES, NL_VALIDATE, MAX_POLICY_RECURSION_DEPTH, definePolicy, NlAttrs, nlaParse, nlaValidate, nlmsgParse, parseNestedAt,
+  NLA, NLA_TYPE_NAMES, NL_VALIDATE, MAX_POLICY_RECURSION_DEPTH, definePolicy, NlAttrs, nlaParse, nlaValidate, nlmsgParse, parseNestedAt, parseNestedArrayAt,
 } from './policy.js';
 export type { NlaType, NlaValidation, NlaPolicyEntry, NlaPolicy, NlaPolicySpec } from './policy.js';
 export { writePolicyAttr, netlinkAck, netlinkAckError, netlinkDumpDone, parseAck } from './ack.js';

@@ -337,6 +337,36 @@ export class NlAttrs {
     if (p < 0) return new NlAttrs(this.buf, this.dv, this.base, policy.maxtype);
     return parseNestedAt(this.buf, this.dv, p, this.base, policy, mode, ext);
   }
+
+  /** The elements of the nested array tb[type], each parsed with `policy` (see parseNestedArrayAt); [] when absent. */
+  nestedArray(type: number, policy: NlaPolicy, mode: 'deprecated' | 'strict', ext: ExtAck | null): [number, NlAttrs][] {
+    const p = this.#pos[type] ?? -1;
+    return p < 0 ? [] : parseNestedArrayAt(this.buf, this.dv, p, this.base, policy, mode, ext);
+  }
+}
+
+/**
+ * A nest whose members are themselves nests of one set (NLA_NESTED_ARRAY, or
+ * tc's action lists): parse each element, in order, with `policy`. Returns
+ * `[index, table]` pairs (index = the element's nla_type). Empty elements are
+ * skipped like nla_validate_array does; a member shorter than a header is
+ * refused with ERANGE "Array element too short".
+ */
+export function parseNestedArrayAt(buf: Uint8Array, dv: DataView, pos: number, base: number, policy: NlaPolicy, mode: 'deprecated' | 'strict', ext: ExtAck | null): [number, NlAttrs][] {
+  const out: [number, NlAttrs][] = [];
+  const end = pos + dv.getUint16(pos, LE);
+  let p = pos + NLA_HDRLEN;
+  while (end - p >= NLA_HDRLEN) {
+    const len = dv.getUint16(p, LE);
+    if (len < NLA_HDRLEN || len > end - p) break;
+    const elen = len - NLA_HDRLEN;
+    if (elen !== 0) {
+      if (elen < NLA_HDRLEN) fail(ext, 'ERANGE', 'Array element too short', p, base, undefined, policy.name);
+      out.push([dv.getUint16(p + 2, LE) & NLA_F.TYPE_MASK, nlaParse(buf, dv, p + NLA_HDRLEN, elen, policy, mode === 'strict' ? NL_VALIDATE.STRICT : NL_VALIDATE.LIBERAL, ext, base)]);
+    }
+    p += nlaAlign(len);
+  }
+  return out;
 }
 
 /** nla_parse_nested / nla_parse_nested_deprecated of the attribute whose header is at `pos`. */

@@ -300,3 +300,41 @@ describe('typed tc helpers', () => {
     expect(() => readTcmsg(b.subarray(0, 30))).toThrow(KernelError);
   });
 });
+
+describe('nested arrays and control messages', () => {
+  it('parses a tc action list element by element and refuses a too-short element', async () => {
+    const { TCF_ACTION_POLICY } = await import('../src/index.js');
+    const req = msgWith((w) => {
+      const list = w.nestStart(8);
+      for (const [i, kind] of [[1, 'mirred'], [2, 'gact']] as const) {
+        const slot = w.nestStart(i);
+        w.string(1, kind);
+        w.u32(3, 10 + i);
+        w.nestEnd(slot);
+      }
+      w.flag(3); // an empty element is skipped
+      w.nestEnd(list);
+    });
+    const tb = nlmsgParse(req, 0, 4, P, 'deprecated', null);
+    const acts = tb.nestedArray(8, TCF_ACTION_POLICY, 'deprecated', null);
+    expect(acts.map(([i, a]) => [i, a.string(1), a.u32(3)])).toEqual([[1, 'mirred', 11], [2, 'gact', 12]]);
+    const bad = msgWith((w) => {
+      const list = w.nestStart(8);
+      w.u16(1, 0);
+      w.nestEnd(list);
+    });
+    const ext = new ExtAck();
+    expect(() => nlmsgParse(bad, 0, 4, P, 'deprecated', null).nestedArray(8, TCF_ACTION_POLICY, 'deprecated', ext)).toThrow('Array element too short');
+    expect(ext.badAttr).toBe(24);
+  });
+
+  it('NLMSG_NOOP and requests share a datagram; the kernel loop sees both', () => {
+    const w = new NlWriter();
+    const s = nlmsgPut(w, NLMSG.NOOP, NLM_F.REQUEST, 1, 0);
+    nlmsgEnd(w, s);
+    w.putBytes(msgWith((x) => x.u32(2, 1)));
+    const msgs = splitMessages(w.finish(), 'kernel');
+    expect(msgs.map((m) => m.type)).toEqual([NLMSG.NOOP, 44]);
+    expect(msgs[0]!.len).toBe(16);
+  });
+});
