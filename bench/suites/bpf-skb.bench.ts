@@ -8,7 +8,7 @@ import { loadElfObject } from '@tcbpf/bpf-skb';
 import type { BenchGroup } from '../harness.js';
 
 const PROGS = fileURLToPath(new URL('../../packages/bpf-skb/test/fixtures/progs/', import.meta.url));
-const NAMES = ['parse_classify.o', 'callbacks.o', 'nat_rewrite.o', 'vlan.o', 'tail_call.o', 'lpm_lru.o', 'redirect_global.o', 'legacy_maps.o'];
+const NAMES = ['parse_classify.o', 'callbacks.o', 'core_read.o', 'nat_rewrite.o', 'vlan.o', 'tail_call.o', 'lpm_lru.o', 'redirect_global.o', 'legacy_maps.o'];
 
 export function groups(): BenchGroup[] {
   const out = { sink: 0 };

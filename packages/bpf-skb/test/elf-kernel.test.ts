@@ -22,6 +22,7 @@ const tools = hasTool('bpftool') ? '' : 'bpftool not installed';
 /** Sections tc attaches per fixture (tail_call.o and legacy_maps.o are not loadable by iproute2 6.1 + libbpf 1.1; see below). */
 const TC_SECTIONS: Readonly<Partial<Record<FixtureName, readonly string[]>>> = {
   'callbacks.o': ['tc'],
+  'core_read.o': ['tc'],
   'parse_classify.o': ['tc'],
   'nat_rewrite.o': ['classifier'],
   'vlan.o': ['tcx/egress', 'tcx/ingress'],

@@ -189,5 +189,13 @@ describe('relocation and subprogram linking (synthetic objects)', () => {
     expect(o.programs[0]).toMatchObject({ name: 'classifier', section: 'classifier', insnCount: 2 });
     expect(o.license).toBe('');
     expect(o.hasBtf).toBe(false);
+    expect(o.kernVersion).toBe(0);
+    const prog = { name: 'classifier', type: ELF_SHT.PROGBITS, flags: ELF_SHF.ALLOC | ELF_SHF.EXECINSTR, data: code };
+    const ver = new Uint8Array(4);
+    new DataView(ver.buffer).setUint32(0, 0x060c00, true);
+    const v = loadElfObject(writeElf([prog, { name: 'version', type: ELF_SHT.PROGBITS, flags: ELF_SHF.ALLOC, data: ver }], [], []));
+    expect(v.kernVersion).toBe(0x060c00);
+    expectKernelError(() => loadElfObject(writeElf([prog, { name: 'version', type: ELF_SHT.PROGBITS, flags: ELF_SHF.ALLOC, data: new Uint8Array(3) }], [], [])),
+      'EINVAL', 'section "version": invalid kver section size 3');
   });
 });

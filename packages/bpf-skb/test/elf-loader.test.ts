@@ -44,8 +44,8 @@ describe('ELF loader on the clang-19 fixtures', () => {
         expect(p.insns.length).toBe(p.insnCount * 8);
         // the main part ends in EXIT (0x95) or JA (0x05), as the verifier requires
         expect([0x95, 0x05]).toContain(insn(p, p.mainInsnCount - 1).code);
-        // no CO-RE in these objects
-        expect(p.coreRelocs).toBe(0);
+        // only core_read.o carries CO-RE relocations
+        if (f !== 'core_read.o') expect(p.coreRelocs).toBe(0);
       }
     }
   });
@@ -98,6 +98,16 @@ describe('ELF loader on the clang-19 fixtures', () => {
     expect(tables).toMatchObject({ type: BPF_MAP_TYPE.ARRAY_OF_MAPS, keySize: 4, valueSize: 4, maxEntries: 2 });
     expect(tables.innerMap).toMatchObject({ type: BPF_MAP_TYPE.ARRAY, keySize: 4, valueSize: 8, maxEntries: 64 });
     expect(tables.initSlots).toEqual([{ index: 0, map: 'dscp_counts' }]);
+  });
+
+  it('core_read: CO-RE relocations are counted and reported per program (not applied)', () => {
+    const o = load('core_read.o');
+    const p = o.programs[0]!;
+    expect(o.btfExt).toBeDefined();
+    expect(o.btfExt!.coreReloLen).toBeGreaterThan(0);
+    // one record per field access: protocol, len, queue_mapping
+    expect(p.coreRelocs).toBe(3);
+    expect(o.btfExt!.coreRelosBySection.get('tc')).toBe(3);
   });
 
   it('nat_rewrite: classifier section, hash map keyed by struct nat_key', () => {
