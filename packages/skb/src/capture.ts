@@ -109,6 +109,9 @@ interface Iface {
   resolBinary: boolean;
   resolExp: number;
   tsOffsetSec: number;
+  /** Decimal resolution up to ns: units per second and ns per unit (0 when not applicable). */
+  unitsPerSec: number;
+  nsPerUnit: number;
 }
 
 const TWO32 = 0x1_0000_0000;
@@ -321,8 +324,12 @@ export class CaptureDecoder {
         }
         case PCAPNG_BLOCK.IDB: {
           if (bodyLen < 8) throw this.#err('pcapng interface description is too short');
-          const iface: Iface = { linkType: this.#u16(body), snaplen: this.#u32(body + 4), resolBinary: false, resolExp: 6, tsOffsetSec: 0 };
+          const iface: Iface = { linkType: this.#u16(body), snaplen: this.#u32(body + 4), resolBinary: false, resolExp: 6, tsOffsetSec: 0, unitsPerSec: 0, nsPerUnit: 0 };
           this.#parseIdbOptions(iface, body + 8, bodyLen - 8);
+          if (!iface.resolBinary && iface.resolExp <= 9) {
+            iface.unitsPerSec = 10 ** iface.resolExp;
+            iface.nsPerUnit = 10 ** (9 - iface.resolExp);
+          }
           this.#ifaces.push(iface);
           if (this.#ifaces.length === 1) {
             this.#info!.linkType = iface.linkType;
@@ -405,6 +412,12 @@ export class CaptureDecoder {
   /** 64-bit timestamp units (hi:lo) -> seconds + nanoseconds for the interface resolution. */
   #fillTs(cur: CaptureCursor, iface: Iface, hi: number, lo: number): void {
     const q = this.#q;
+    if (iface.unitsPerSec !== 0) {
+      divmod64(hi, lo, iface.unitsPerSec, q);
+      cur.tsSec = q.hi * TWO32 + q.lo + iface.tsOffsetSec;
+      cur.tsNsec = q.rem * iface.nsPerUnit;
+      return;
+    }
     const e = iface.resolExp;
     if (iface.resolBinary) {
       if (e === 0) {
