@@ -182,14 +182,16 @@ export class NlAttrs {
   readonly dv: DataView;
   readonly base: number;
   readonly maxtype: number;
-  readonly #pos: Int32Array;
+  readonly #pos: number[];
 
   constructor(buf: Uint8Array, dv: DataView, base: number, maxtype: number) {
     this.buf = buf;
     this.dv = dv;
     this.base = base;
     this.maxtype = maxtype;
-    this.#pos = new Int32Array(maxtype + 1).fill(-1);
+    const pos: number[] = [];
+    for (let i = 0; i <= maxtype; i++) pos.push(-1);
+    this.#pos = pos;
   }
 
   /** @internal set tb[type] to the attribute at buffer position `pos`. */
