@@ -318,6 +318,14 @@ export class TcKernel {
     this.nets.push(net);
     return net;
   }
+  /**
+   * Advance the simulated clock and run every root qdisc (the qdisc watchdog
+   * firing): shaped packets whose tokens are now available are sent.
+   */
+  advance(ns: number): void {
+    this.clock.advance(ns);
+    for (const net of this.nets) for (const nd of net.devs.values()) if (nd.qdisc.stats.qlen > 0) net.datapath.run(nd);
+  }
   qdiscOps(kind: string): QdiscOps | undefined {
     return this.#qdiscs.get(kind);
   }

@@ -177,7 +177,7 @@ function htbEnqueue(skb: TcSkb, q: Qdisc): number {
 
 /** Refill a class's buckets up to now (htb_charge_class's diff part). */
 function refill(cl: HtbClass, now: number): void {
-  const diff = Math.min(now - cl.tC, cl.cbuffer > cl.buffer ? cl.cbuffer : cl.buffer);
+  const diff = Math.min(now - cl.tC, HTB_MBUFFER);
   cl.tokens = Math.min(cl.tokens + diff, cl.buffer);
   cl.ctokens = Math.min(cl.ctokens + diff, cl.cbuffer);
   cl.tC = now;
