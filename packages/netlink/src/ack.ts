@@ -156,14 +156,14 @@ function ackTlvs(ext: ExtAck, error: number, reqLen: number): Uint8Array {
 }
 
 /**
- * The ack for a request that failed with `e` (any thrown value; non-KernelErrors
- * become -EINVAL like a kernel BUG would not, so handlers should only throw
- * KernelError). The error's extack text and offset are folded into `ext`.
+ * The ack for a request that failed with `e`, a KernelError: its errno, and
+ * its extack text and attribute offset folded into `ext`. Anything else is a
+ * bug in the handler, not a refusal, and is rethrown.
  */
 export function netlinkAckError(req: Uint8Array, e: unknown, ext: ExtAck | null, opts: AckOptions): Uint8Array {
-  const err = KernelError.isInstance(e) ? e : new KernelError('EINVAL', '', { where: 'non-KernelError thrown by a handler', cause: e });
-  if (ext !== null) ext.adopt(err);
-  return netlinkAck(req, err.negErrno, ext, opts);
+  if (!KernelError.isInstance(e)) throw e;
+  if (ext !== null) ext.adopt(e);
+  return netlinkAck(req, e.negErrno, ext, opts);
 }
 
 /**

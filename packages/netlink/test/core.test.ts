@@ -338,3 +338,12 @@ describe('nested arrays and control messages', () => {
     expect(msgs[0]!.len).toBe(16);
   });
 });
+
+describe('netlinkAckError', () => {
+  it('rethrows what is not a KernelError (a handler bug is not a refusal)', () => {
+    const req = msgWith(() => undefined);
+    expect(() => netlinkAckError(req, new TypeError('bug'), null, { portid: 1 })).toThrow(TypeError);
+    const m = splitMessages(netlinkAckError(req, new KernelError('EEXIST', 'Filter already exists'), new ExtAck(), { portid: 1, extAck: true }))[0]!;
+    expect(parseAck(m)).toMatchObject({ error: -17, msg: 'Filter already exists', capped: false });
+  });
+});
