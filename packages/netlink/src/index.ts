@@ -40,3 +40,5 @@ export type { Tcmsg } from './tc.js';
 export { decodeBody, decodeMessage, decodeStream, encodeStream, encodeMessage, RTNL_TYPE_NAMES, formatNlmsgFlags } from './rtnl.js';
 export type { RtnlHeader, RtnlBody, RtnlMessage } from './rtnl.js';
 export { formatHandle, formatVerdict, formatMessages, formatStream } from './format.js';
+export { runDump } from './dump.js';
+export type { DumpSkb, DumpOptions } from './dump.js';
