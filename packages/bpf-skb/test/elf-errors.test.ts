@@ -133,6 +133,17 @@ describe('malformed ELF objects', () => {
     expectKernelError(() => loadElfObject(b), 'EINVAL', 'section "maps": different struct bpf_elf_map in use (35 bytes per map)');
   });
 
+  it('refuses a legacy ID/KEY tail-call section without its prog_array (ENOENT) or beyond max_elem (E2BIG)', () => {
+    const { b, dv, elf } = copy('legacy_maps.o');
+    const maps = elf.section('maps')!;
+    const jmp = elf.symbols.find((y) => y.name === 'legacy_jmp')!;
+    const x = b.slice();
+    new DataView(x.buffer).setUint32(maps.offset + jmp.value + 20, 5, true); // id 1 -> 5
+    expectKernelError(() => loadElfObject(x), 'ENOENT', 'section "1/0": no prog_array with id 1 for tail call "legacy_tail"');
+    dv.setUint32(maps.offset + jmp.value + 12, 0, true); // max_elem 0
+    expectKernelError(() => loadElfObject(b), 'E2BIG', 'section "1/0": tail-call key 0 is beyond max_elem 0 of map "legacy_jmp"');
+  });
+
   it('refuses an unknown member of a BTF map definition with EOPNOTSUPP naming it', () => {
     const { b, elf } = copy('nat_rewrite.o');
     // rename the "max_entries" string inside .BTF's string section to "max_entriez"

@@ -192,6 +192,9 @@ describe('ELF loader on the clang-19 fixtures', () => {
     expect(counters).toMatchObject({ source: 'legacy', type: BPF_MAP_TYPE.ARRAY, keySize: 4, valueSize: 8, maxEntries: 4, pinning: BPF_ELF_PIN.GLOBAL_NS, legacyId: 0 });
     expect(jmp).toMatchObject({ source: 'legacy', type: BPF_MAP_TYPE.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 2, legacyId: 1, pinning: BPF_ELF_PIN.NONE });
     expect(o.programs.find((p) => p.name === 'legacy_tail')!.tailCall).toEqual({ mapId: 1, key: 0 });
+    // the "1/0" section fills slot 0 of the prog_array with id 1
+    expect(jmp.initSlots).toEqual([{ index: 0, program: 'legacy_tail' }]);
+    expect(counters.initSlots).toEqual([]);
     expect(selectProgram(o).name).toBe('legacy_cls');
     expect(selectProgram(o, { type: 'act' })).toMatchObject({ name: 'legacy_act', progType: BPF_PROG_TYPE.SCHED_ACT });
     expect(tcPinPath(counters)).toBe('/sys/fs/bpf/tc/globals/legacy_counters');

@@ -295,6 +295,20 @@ function load(bytes: Uint8Array, options: LoadElfOptions): BpfObject {
     });
   });
 
+  // iproute2's legacy tail calls: a program in section "ID/KEY" goes into slot KEY of the
+  // prog_array whose struct bpf_elf_map id is ID (lib/bpf_legacy.c bpf_fill_prog_arrays)
+  if (legacyMapsSec) {
+    for (const p of programs) {
+      if (!p.tailCall) continue;
+      const at = `section "${p.section}"`;
+      const m = maps.find((x) => x.source === 'legacy' && x.type === BPF_MAP_TYPE.PROG_ARRAY && x.legacyId === p.tailCall!.mapId);
+      if (!m) throw kerr('ENOENT', `${at}: no prog_array with id ${p.tailCall.mapId} for tail call "${p.name}"`, { where: at });
+      if (p.tailCall.key >= m.maxEntries) throw kerr('E2BIG', `${at}: tail-call key ${p.tailCall.key} is beyond max_elem ${m.maxEntries} of map "${m.name}"`, { where: at });
+      if (m.initSlots.some((x) => x.index === p.tailCall!.key)) throw kerr('EEXIST', `${at}: slot ${p.tailCall.key} of map "${m.name}" is taken twice`, { where: at });
+      m.initSlots.push(Object.freeze({ index: p.tailCall.key, program: p.name }));
+    }
+  }
+
   return Object.freeze({
     name: objName,
     license,
