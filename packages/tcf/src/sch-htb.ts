@@ -315,7 +315,7 @@ function htbChangeClass(q: Qdisc, classid: number, parentid: number, tca: NlAttr
 function htbDeleteClass(q: Qdisc, c: unknown): void {
   const cl = c as HtbClass;
   const s = sched(q);
-  if (cl.children.length > 0 || cl.filterCnt > 0) throw kerr('EBUSY');
+  if (cl.children.length > 0 || cl.filterCnt > 0) throw kerr('EBUSY', 'HTB class in use');
   s.classes.splice(s.classes.indexOf(cl), 1);
   if (cl.parent) cl.parent.children.splice(cl.parent.children.indexOf(cl), 1);
   cl.block?.destroy();
