@@ -26,14 +26,14 @@ export type { AckOptions, AckInfo } from './ack.js';
 export { defineStruct, decodeStruct, encodeStruct, structPaddingIsZero } from './struct.js';
 export {
   NLMSGHDR, TCMSG, TCAMSG, TC_ESTIMATOR, TC_STATS, GNET_STATS_BASIC, GNET_STATS_RATE_EST, GNET_STATS_RATE_EST64, GNET_STATS_QUEUE, TCF_T,
-  TC_GACT, TC_GACT_P, TC_MIRRED, TC_RATESPEC, TC_POLICE, NLA_BITFIELD32, SOCK_FILTER,
+  TC_GACT, TC_GACT_P, TC_MIRRED, TC_RATESPEC, TC_POLICE, NLA_BITFIELD32, SOCK_FILTER, TC_HTB_OPT, TC_HTB_GLOB, TC_HTB_XSTATS,
 } from './struct.js';
 export type { FieldType, StructField, StructLayout, StructValue } from './struct.js';
 export { decodeAttrsExact, encodeAttrs, encodeAttrsToBytes } from './tree.js';
 export type { AttrSet, AttrSpec, AttrNode, AttrValue, AttrFormat, ScalarKind, SetRef } from './tree.js';
 export {
   CLS_BPF_NAME_LEN, BPF_MAXINSNS, RTM_TCA_POLICY, TCF_TFILTER_DUMP_POLICY, BPF_POLICY, TCF_ACTION_POLICY, TCAA_POLICY, MIRRED_POLICY, GACT_POLICY,
-  POLICE_POLICY, ACTION_OPTIONS_POLICIES, GNET_STATS_SET, MIRRED_SET, GACT_SET, POLICE_SET, ACTION_SET, ACTION_LIST_SET, BPF_SET, TCA_SET, TCA_ROOT_SET,
+  POLICE_POLICY, ACTION_OPTIONS_POLICIES, HTB_SET, GNET_STATS_SET, MIRRED_SET, GACT_SET, POLICE_SET, ACTION_SET, ACTION_LIST_SET, BPF_SET, TCA_SET, TCA_ROOT_SET,
   POLICY_DESC_SET, NLMSGERR_SET, tcMessageLayout, readTcmsg, putTcmsg, tcFilterInfo, tcFilterInfoParts,
 } from './tc.js';
 export type { Tcmsg } from './tc.js';

@@ -139,3 +139,9 @@ export const TC_POLICE = defineStruct('tc_police', 56, [
 export const NLA_BITFIELD32 = defineStruct('nla_bitfield32', 8, [['value', 'u32'], ['selector', 'u32']]);
 /** struct sock_filter (filter.h): one classic BPF instruction. */
 export const SOCK_FILTER = defineStruct('sock_filter', 8, [['code', 'u16'], ['jt', 'u8'], ['jf', 'u8'], ['k', 'u32']]);
+/** struct tc_htb_opt (pkt_sched.h): an HTB class's rate/ceil specs and buffers. */
+export const TC_HTB_OPT = defineStruct('tc_htb_opt', 44, [['rate', TC_RATESPEC], ['ceil', TC_RATESPEC], ['buffer', 'u32'], ['cbuffer', 'u32'], ['quantum', 'u32'], ['level', 'u32'], ['prio', 'u32']]);
+/** struct tc_htb_glob (pkt_sched.h): HTB qdisc parameters. */
+export const TC_HTB_GLOB = defineStruct('tc_htb_glob', 20, [['version', 'u32'], ['rate2quantum', 'u32'], ['defcls', 'u32'], ['debug', 'u32'], ['direct_pkts', 'u32']]);
+/** struct tc_htb_xstats (pkt_sched.h): TCA_XSTATS of an HTB class. */
+export const TC_HTB_XSTATS = defineStruct('tc_htb_xstats', 20, [['lends', 'u32'], ['borrows', 'u32'], ['giants', 'u32'], ['tokens', 's32'], ['ctokens', 's32']]);

@@ -6,16 +6,16 @@
 // set (include/uapi/linux/rtnetlink.h, pkt_cls.h, pkt_sched.h, gen_stats.h,
 // tc_act/*.h) that the tree decoder, encoder and printer follow.
 import {
-  RTM, TCA, TCA_ACT, TCA_ACT_FLAG, TCA_ACT_FLAGS, TCA_ACT_HW_STATS, TCA_BPF, TCA_DUMP_FLAGS, TCA_GACT, TCA_MIRRED, TCA_POLICE, TCA_ROOT, TCA_STATS,
+  RTM, TCA, TCA_ACT, TCA_HTB, TCA_ACT_FLAG, TCA_ACT_FLAGS, TCA_ACT_HW_STATS, TCA_BPF, TCA_DUMP_FLAGS, TCA_GACT, TCA_MIRRED, TCA_POLICE, TCA_ROOT, TCA_STATS,
   TC_COOKIE, NLMSGERR_ATTR, NL_POLICY_TYPE_ATTR, TC_RTAB,
 } from '@tcbpf/uapi';
 import { NLA, definePolicy } from './policy.js';
 import type { NlaPolicy } from './policy.js';
 import {
   GNET_STATS_BASIC, GNET_STATS_QUEUE, GNET_STATS_RATE_EST, GNET_STATS_RATE_EST64, SOCK_FILTER, TCF_T, TCMSG, TC_ESTIMATOR, TC_GACT, TC_GACT_P, TC_MIRRED, TC_POLICE,
-  TC_STATS, decodeStruct, encodeStruct,
+  TC_STATS, TC_HTB_GLOB, TC_HTB_OPT, TC_HTB_XSTATS, decodeStruct, encodeStruct,
 } from './struct.js';
-import type { StructValue } from './struct.js';
+import type { StructLayout, StructValue } from './struct.js';
 import type { NlWriter } from './nlattr.js';
 import type { AttrSet, AttrSpec } from './tree.js';
 
@@ -198,9 +198,23 @@ export const BPF_SET: AttrSet = set('TCA_BPF', {
   [TCA_BPF.ID]: { name: 'TCA_BPF_ID', kind: 'u32' },
 });
 
+/** HTB qdisc and class options (the rate specs of tc_htb_opt, rate tables). */
+export const HTB_SET: AttrSet = set('TCA_HTB', {
+  [TCA_HTB.PARMS]: { name: 'TCA_HTB_PARMS', kind: 'struct', struct: TC_HTB_OPT },
+  [TCA_HTB.INIT]: { name: 'TCA_HTB_INIT', kind: 'struct', struct: TC_HTB_GLOB },
+  [TCA_HTB.CTAB]: { name: 'TCA_HTB_CTAB', kind: 'binary' },
+  [TCA_HTB.RTAB]: { name: 'TCA_HTB_RTAB', kind: 'binary' },
+  [TCA_HTB.DIRECT_QLEN]: { name: 'TCA_HTB_DIRECT_QLEN', kind: 'u32' },
+  [TCA_HTB.RATE64]: { name: 'TCA_HTB_RATE64', kind: 'u64' },
+  [TCA_HTB.CEIL64]: { name: 'TCA_HTB_CEIL64', kind: 'u64' },
+  [TCA_HTB.PAD]: { name: 'TCA_HTB_PAD', kind: 'binary' },
+  [TCA_HTB.OFFLOAD]: { name: 'TCA_HTB_OFFLOAD', kind: 'flag' },
+});
+
 /** Empty option sets of qdiscs without options (clsact, ingress report none or an empty nest). */
 const EMPTY_SET: AttrSet = set('(no options)', {});
-const TC_OPTION_SETS: Readonly<Record<string, AttrSet>> = Object.freeze({ bpf: BPF_SET, clsact: EMPTY_SET, ingress: EMPTY_SET });
+const TC_OPTION_SETS: Readonly<Record<string, AttrSet>> = Object.freeze({ bpf: BPF_SET, clsact: EMPTY_SET, ingress: EMPTY_SET, htb: HTB_SET });
+const TC_XSTATS: Readonly<Record<string, StructLayout>> = Object.freeze({ htb: TC_HTB_XSTATS });
 
 /** Top-level attributes of tcmsg messages (qdisc, class, filter, chain). */
 export const TCA_SET: AttrSet = set(
@@ -209,7 +223,7 @@ export const TCA_SET: AttrSet = set(
     [TCA.KIND]: { name: 'TCA_KIND', kind: 'string' },
     [TCA.OPTIONS]: { name: 'TCA_OPTIONS', kind: 'nested', set: (k) => (k === undefined ? undefined : TC_OPTION_SETS[k]) },
     [TCA.STATS]: { name: 'TCA_STATS', kind: 'struct', struct: TC_STATS },
-    [TCA.XSTATS]: { name: 'TCA_XSTATS', kind: 'binary' },
+    [TCA.XSTATS]: { name: 'TCA_XSTATS', kind: 'struct-by-kind', struct: (k) => (k === undefined ? undefined : TC_XSTATS[k]) },
     [TCA.RATE]: { name: 'TCA_RATE', kind: 'struct', struct: TC_ESTIMATOR },
     [TCA.FCNT]: { name: 'TCA_FCNT', kind: 'u32' },
     [TCA.STATS2]: { name: 'TCA_STATS2', kind: 'nested', set: () => GNET_STATS_SET },

@@ -26,6 +26,7 @@ export type SetRef = (kind: string | undefined) => AttrSet | undefined;
 export type AttrSpec =
   | { readonly name: string; readonly kind: ScalarKind; readonly fmt?: AttrFormat }
   | { readonly name: string; readonly kind: 'struct'; readonly struct: StructLayout }
+  | { readonly name: string; readonly kind: 'struct-by-kind'; readonly struct: (kind: string | undefined) => StructLayout | undefined }
   | { readonly name: string; readonly kind: 'nested'; readonly set: SetRef };
 
 /** Schema of an attribute set: names and kinds by type; `any` for every type not listed (nested arrays). */
@@ -70,8 +71,11 @@ function decodeValue(spec: AttrSpec | undefined, buf: Uint8Array, dv: DataView, 
   if (spec === undefined) return binary(payload);
   switch (spec.kind) {
     case 'struct':
-      if (len !== spec.struct.size || !structPaddingIsZero(spec.struct, buf, d)) return binary(payload);
-      return { kind: 'struct', layout: spec.struct, fields: decodeStruct(spec.struct, buf, d) };
+    case 'struct-by-kind': {
+      const layout = spec.kind === 'struct' ? spec.struct : spec.struct(kindStr);
+      if (layout === undefined || len !== layout.size || !structPaddingIsZero(layout, buf, d)) return binary(payload);
+      return { kind: 'struct', layout, fields: decodeStruct(layout, buf, d) };
+    }
     case 'nested': {
       const set = spec.set(kindStr);
       if (set === undefined || depth > 32) return binary(payload);

@@ -81,7 +81,7 @@ describe(`golden vectors (${file.kernel}, ${file.tc})`, () => {
       const errors = acks.map((a) => parseAck(a).error).filter((e) => e !== 0);
       expect(errors.length > 0, v.name).toBe(v.status !== 0);
     }
-    expect(checked).toBeGreaterThanOrEqual(39);
+    expect(checked).toBeGreaterThanOrEqual(43);
     expect(TCA_SET.name).toBe('TCA');
   });
 });

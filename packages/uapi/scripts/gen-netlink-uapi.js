@@ -73,8 +73,12 @@ const FILES = {
       ['TC_H', 'Handle and parent constants.', [...seq('TC_H_', ['MAJ_MASK', 'MIN_MASK', 'UNSPEC', 'ROOT', 'INGRESS', 'CLSACT', 'MIN_PRIORITY', 'MIN_INGRESS', 'MIN_EGRESS'])]],
       ['TC_LINKLAYER', 'tc_ratespec.linklayer values.', seq('TC_LINKLAYER_', ['UNAWARE', 'ETHERNET', 'ATM', 'MASK'])],
       ['TC_RTAB', 'Rate table size.', [['SIZE', '1024']]],
+      ['TCA_HTB', 'HTB qdisc/class attributes (TCA_OPTIONS of kind "htb").', seq('TCA_HTB_', ['UNSPEC', 'PARMS', 'INIT', 'CTAB', 'RTAB', 'DIRECT_QLEN', 'RATE64', 'CEIL64', 'PAD', 'OFFLOAD', 'MAX'])],
     ],
-    structs: [['TC_RATESPEC_SIZE', 'sizeof(struct tc_ratespec)'], ['TC_ESTIMATOR_SIZE', 'sizeof(struct tc_estimator)'], ['TC_STATS_SIZE', 'sizeof(struct tc_stats)']],
+    structs: [
+      ['TC_RATESPEC_SIZE', 'sizeof(struct tc_ratespec)'], ['TC_ESTIMATOR_SIZE', 'sizeof(struct tc_estimator)'], ['TC_STATS_SIZE', 'sizeof(struct tc_stats)'],
+      ['TC_HTB_OPT_SIZE', 'sizeof(struct tc_htb_opt)'], ['TC_HTB_GLOB_SIZE', 'sizeof(struct tc_htb_glob)'], ['TC_HTB_XSTATS_SIZE', 'sizeof(struct tc_htb_xstats)'],
+    ],
   },
   'gen-stats.ts': {
     headers: ['linux/gen_stats.h'],

@@ -27,7 +27,25 @@ export const TC_RTAB = Object.freeze({
   SIZE: 0x400,
 } as const);
 
+/** HTB qdisc/class attributes (TCA_OPTIONS of kind "htb"). */
+export const TCA_HTB = Object.freeze({
+  UNSPEC: 0,
+  PARMS: 1,
+  INIT: 2,
+  CTAB: 3,
+  RTAB: 4,
+  DIRECT_QLEN: 5,
+  RATE64: 6,
+  CEIL64: 7,
+  PAD: 8,
+  OFFLOAD: 9,
+  MAX: 9,
+} as const);
+
 /** Struct sizes in bytes (x86-64). */
 export const TC_RATESPEC_SIZE = 12;
 export const TC_ESTIMATOR_SIZE = 2;
 export const TC_STATS_SIZE = 40;
+export const TC_HTB_OPT_SIZE = 44;
+export const TC_HTB_GLOB_SIZE = 20;
+export const TC_HTB_XSTATS_SIZE = 20;
