@@ -6,7 +6,7 @@ import { fromHex, toHex } from '@tcbpf/base';
 import { NLMSG, RTM } from '@tcbpf/uapi';
 import { describe, expect, it } from 'vitest';
 import {
-  ExtAck, RTM_TCA_POLICY, TCAA_POLICY, TCF_TFILTER_DUMP_POLICY, BPF_POLICY, TCA_SET, decodeStream, encodeStream, formatMessages, nlmsgParse, parseAck, splitMessages,
+  ExtAck, RTM_TCA_POLICY, TCAA_POLICY, definePolicy, TCF_TFILTER_DUMP_POLICY, BPF_POLICY, TCA_SET, decodeStream, encodeStream, formatMessages, nlmsgParse, parseAck, splitMessages,
 } from '../src/index.js';
 import type { NlaPolicy } from '../src/index.js';
 
@@ -24,6 +24,7 @@ interface VectorFile {
   vectors: Vector[];
 }
 
+const NULL_ROOT = definePolicy('tc_ctl_action (NULL policy)', 5, {});
 const file = JSON.parse(readFileSync(new URL('./golden/vectors.json', import.meta.url), 'utf8')) as VectorFile;
 
 describe(`golden vectors (${file.kernel}, ${file.tc})`, () => {
@@ -62,7 +63,8 @@ describe(`golden vectors (${file.kernel}, ${file.tc})`, () => {
           let policy: NlaPolicy;
           let hdrlen: number;
           if (m.type >= RTM.NEWACTION && m.type <= RTM.GETACTION) {
-            policy = TCAA_POLICY;
+            // tc_dump_action uses tcaa_policy; tc_ctl_action parses with a NULL policy
+            policy = (m.flags & 0x300) === 0x300 ? TCAA_POLICY : NULL_ROOT;
             hdrlen = 4;
           } else {
             policy = m.type === RTM.GETTFILTER && (m.flags & 0x300) === 0x300 ? TCF_TFILTER_DUMP_POLICY : RTM_TCA_POLICY;
