@@ -274,14 +274,16 @@ export class CaptureDecoder {
     if (this.#end - s < 16 + caplen) return false;
     const frac = this.#u32(s + 4);
     if (frac >= (this.#nano ? 1_000_000_000 : 1_000_000)) throw this.#err(`timestamp fraction ${frac} is not below one second`);
+    const v = this.#view;
+    const le = this.#le;
     cur.index = this.#index++;
     cur.offset = this.#consumed + s;
     cur.interfaceId = 0;
     cur.linkType = info.linkType;
-    cur.tsSec = this.#u32(s);
+    cur.tsSec = v.getUint32(s, le);
     cur.tsNsec = this.#nano ? frac : frac * 1000;
     cur.capLen = caplen;
-    cur.origLen = this.#u32(s + 12);
+    cur.origLen = v.getUint32(s + 12, le);
     cur.buf = this.#buf;
     cur.dataOff = s + 16;
     this.#start = s + 16 + caplen;

@@ -72,8 +72,10 @@ export class NetNamespace {
   xmitRecursion = 0;
   readonly #byIndex = new Idr<NetDevice | null>();
   readonly #byName = new Map<string, NetDevice>();
-  readonly #backlog: (SkBuff | null)[] = [];
-  #backlogHead = 0;
+  // the backlog: a fixed ring (no allocation per packet)
+  readonly #ring: (SkBuff | null)[] = new Array<SkBuff | null>(NETDEV_MAX_BACKLOG + 1).fill(null);
+  #ringHead = 0;
+  #ringCount = 0;
   #draining = false;
 
   constructor(opts: NetNamespaceOptions) {
@@ -236,12 +238,15 @@ export class NetNamespace {
     const dev = skb.dev;
     if (dev === null) return NET_RX.DROP;
     if (this.rxTimestamps && skb.tstamp === 0) skb.tstamp = this.clock.nowNs();
-    if (this.#backlog.length - this.#backlogHead > NETDEV_MAX_BACKLOG) {
+    // enqueue_to_backlog queues while qlen <= netdev_max_backlog
+    if (this.#ringCount > NETDEV_MAX_BACKLOG) {
       dev.stats.rxDropped++;
       this.dropSkb(skb, 'CPU_BACKLOG');
       return NET_RX.DROP;
     }
-    this.#backlog.push(skb);
+    const cap = this.#ring.length;
+    this.#ring[(this.#ringHead + this.#ringCount) % cap] = skb;
+    this.#ringCount++;
     if (!this.#draining) this.#drainBacklog();
     return NET_RX.SUCCESS;
   }
@@ -249,14 +254,18 @@ export class NetNamespace {
   #drainBacklog(): void {
     this.#draining = true;
     try {
-      while (this.#backlogHead < this.#backlog.length) {
-        const skb = this.#backlog[this.#backlogHead];
-        this.#backlog[this.#backlogHead++] = null;
+      while (this.#ringCount > 0) {
+        const skb = this.#ring[this.#ringHead];
+        this.#ring[this.#ringHead] = null;
+        this.#ringHead = (this.#ringHead + 1) % this.#ring.length;
+        this.#ringCount--;
         if (skb) this.netifReceiveSkb(skb);
       }
     } finally {
-      this.#backlog.length = 0;
-      this.#backlogHead = 0;
+      // a hook that threw leaves the rest of the queue dropped, not stuck
+      for (let i = 0; i < this.#ringCount; i++) this.#ring[(this.#ringHead + i) % this.#ring.length] = null;
+      this.#ringHead = 0;
+      this.#ringCount = 0;
       this.#draining = false;
     }
   }
@@ -278,7 +287,8 @@ export class NetNamespace {
         this.dropSkb(skb, 'PKT_TOO_SMALL');
         return NET_RX.DROP;
       }
-      for (const tap of dev.taps) tap(skb, dev, false);
+      const taps = dev.taps;
+      for (let i = 0; i < taps.length; i++) taps[i]!(skb, dev, false);
       const hook = dev.ingressHook;
       if (hook !== null) {
         skb.tcAtIngress = true;
@@ -380,7 +390,8 @@ export class NetNamespace {
   /** `dev_hard_start_xmit()`: taps see the frame, then the driver transmits it. */
   devHardStartXmit(skb: SkBuff, dev: NetDevice): number {
     if (skb.dev !== dev) skb.setDev(dev);
-    for (const tap of dev.taps) tap(skb, dev, true);
+    const taps = dev.taps;
+    for (let i = 0; i < taps.length; i++) taps[i]!(skb, dev, true);
     this.xmitRecursion++;
     try {
       return dev.startXmit(skb);
