@@ -373,45 +373,53 @@ export class BpfSyscall implements KernelServices, FdResolver {
     if (insns.length > BPF_LIMITS.BPF_COMPLEXITY_LIMIT_INSNS) throw new KernelError('E2BIG', 'too many instructions', { where: 'insn_cnt' });
     const name = checkObjName(attr.name);
     const gpl = licenseIsGplCompatible(attr.license);
-    const shape = checkStructure(insns);
-
-    // resolve LD_IMM64 pseudo sources (resolve_pseudo_ldimm64)
     const n = insns.length;
     const image = new Int32Array(n * 2);
-    const helperAt: (HelperFn | undefined)[] = new Array<HelperFn | undefined>(n).fill(undefined);
-    const used: BpfMap[] = [];
-    const mapAt = new Map<number, BpfMap>();
     for (let i = 0; i < n; i++) {
       const ins = insns[i]!;
       image[i * 2] = (ins.code & 0xff) | ((ins.dst & 0xf) << 8) | ((ins.src & 0xf) << 12) | (ins.off << 16);
       image[i * 2 + 1] = ins.imm;
     }
+    const used: BpfMap[] = [];
+    const mapAt = new Map<number, BpfMap>();
+    // resolve_pseudo_ldimm64's map and BTF part, called by the structural pass in order
+    const resolveLdImm64 = (i: number, ins: Insn, second: Insn): void => {
+      if (ins.src === 3) {
+        if (second.imm !== 0) throw new KernelError('EINVAL', 'invalid module BTF object FD specified.', { insn: i });
+        if (ins.imm < 0) throw new KernelError('ENOENT', `ldimm64 insn specifies invalid btf_id ${ins.imm}.`, { insn: i });
+        throw new KernelError('EINVAL', `pseudo btf_id ${ins.imm} in ldimm64 isn't KIND_VAR or KIND_FUNC`, { insn: i });
+      }
+      let fd = ins.imm;
+      if (ins.src >= 5) {
+        if (attr.fdArray === undefined) throw new KernelError('EPROTO', 'fd_idx without fd_array is invalid', { insn: i });
+        const f = attr.fdArray[ins.imm];
+        if (f === undefined || ins.imm < 0) throw new KernelError('EINVAL', `fd_idx ${ins.imm} is out of bounds`, { insn: i });
+        fd = f;
+      }
+      const map = this.mapByFd(fd);
+      if (map === undefined)
+        throw new KernelError(this.#fds.has(fd) || fd === 0 || fd === 1 || fd === 2 ? 'EINVAL' : 'EBADF', `fd ${fd} is not pointing to valid bpf_map`, { insn: i });
+      if (!used.includes(map)) used.push(map);
+      mapAt.set(i, map);
+      if (ins.src === 1 || ins.src === 5) {
+        image[i * 2 + 1] = map.handle;
+        image[i * 2 + 3] = MAP_HANDLE_HI;
+        return;
+      }
+      const off = second.imm >>> 0;
+      if (!(map instanceof ArrayMap) || map.percpu) throw new KernelError('EINVAL', 'map does not support direct value access', { insn: i });
+      if (off >= map.valueSize) throw new KernelError('EINVAL', `invalid access to map value pointer, value_size=${map.valueSize} off=${off}`, { insn: i });
+      image[i * 2 + 1] = map.valueOffset(0) + off;
+      image[i * 2 + 3] = AddressSpace.hiOf(map.region);
+    };
+    const shape = checkStructure(insns, { ldImm64: resolveLdImm64 });
+
+    const helperAt: (HelperFn | undefined)[] = new Array<HelperFn | undefined>(n).fill(undefined);
     for (let i = 0; i < n; i++) {
       const ins = insns[i]!;
       const op = OPCODES[ins.code]!;
       if (op.kind === OP_KIND.LD_IMM64) {
-        const hiImm = insns[i + 1]!.imm;
-        if (ins.src === 1 || ins.src === 2 || ins.src === 5 || ins.src === 6) {
-          const fd = ins.src >= 5 ? attr.fdArray?.[ins.imm] : ins.imm;
-          const map = fd === undefined ? undefined : this.mapByFd(fd);
-          if (map === undefined) {
-            if (ins.src >= 5) throw new KernelError('EINVAL', `fd_idx ${ins.imm} is out of bounds`, { insn: i });
-            throw new KernelError('EBADF', `fd ${ins.imm} is not pointing to valid bpf_map`, { insn: i });
-          }
-          if (!used.includes(map)) used.push(map);
-          mapAt.set(i, map);
-          if (ins.src === 1 || ins.src === 5) {
-            image[i * 2 + 1] = map.handle;
-            image[i * 2 + 3] = MAP_HANDLE_HI;
-          } else {
-            const off = hiImm >>> 0;
-            if (!(map instanceof ArrayMap) || map.percpu || map.maxEntries < 1)
-              throw new KernelError('EINVAL', 'map does not support direct value access', { insn: i });
-            if (off >= map.valueSize) throw new KernelError('EACCES', `invalid access to map value pointer, value_size=${map.valueSize} off=${off}`, { insn: i });
-            image[i * 2 + 1] = map.valueOffset(0) + off;
-            image[i * 2 + 3] = AddressSpace.hiOf(map.region);
-          }
-        } else if (ins.src === 4) {
+        if (ins.src === 4) {
           image[i * 2 + 1] = i + 1 + ins.imm;
           image[i * 2 + 3] = FUNC_HANDLE_HI;
         }
