@@ -43,3 +43,4 @@ export { matchallOps, MallHead, TCA_MATCHALL } from './cls-matchall.js';
 export { TCF_ALL_KINDS } from './kinds.js';
 export { TcClient, TC_CMD, writeActions, gactSpec, mirredSpec, matchallOptions } from './tc-client.js';
 export type { ActionSpec, AttrWriter } from './tc-client.js';
+export type { IngressPriv } from './sch-ingress.js';

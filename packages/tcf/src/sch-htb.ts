@@ -61,6 +61,8 @@ interface HtbSched {
   directPkts: number;
   direct: SkbQueue;
   classes: HtbClass[];
+  /** Leaves in service order (prio, classid), rebuilt on class changes so dequeue allocates nothing. */
+  leafOrder: HtbClass[];
   block: TcfBlock;
   res: TcfResult;
 }
@@ -99,6 +101,7 @@ function htbInit(q: Qdisc, args: QdiscInitArgs): void {
     directPkts: 0,
     direct: new SkbQueue(),
     classes: [],
+    leafOrder: [],
     block: new TcfBlock(q.dev.net, 0, q),
     res: new TcfResult(),
   };
@@ -193,8 +196,10 @@ function htbDequeue(q: Qdisc): TcSkb | null {
     q.stats.bump(d.len);
     return d;
   }
-  const leaves = s.classes.filter((c) => c.level === 0 && c.leaf !== null && c.leaf.stats.qlen > 0).sort((a, b) => a.prio - b.prio || a.classid - b.classid);
-  for (const cl of leaves) {
+  const leaves = s.leafOrder;
+  for (let li = 0; li < leaves.length; li++) {
+    const cl = leaves[li]!;
+    if (cl.leaf === null || cl.leaf.stats.qlen === 0) continue;
     for (let c: HtbClass | null = cl; c; c = c.parent) refill(c, now);
     let lender: HtbClass | null = null;
     if (cl.tokens >= 0) lender = cl;
@@ -227,6 +232,10 @@ function htbDequeue(q: Qdisc): TcSkb | null {
     return skb;
   }
   return null;
+}
+
+function rebuildLeafOrder(s: HtbSched): void {
+  s.leafOrder = s.classes.filter((c) => c.level === 0).sort((a, b) => a.prio - b.prio || a.classid - b.classid);
 }
 
 function htbReset(q: Qdisc): void {
@@ -309,6 +318,7 @@ function htbChangeClass(q: Qdisc, classid: number, parentid: number, tca: NlAttr
     cl.prio = prio >= 8 ? 7 : prio;
     if (warnDir) warn(`sch_htb: quantum of class ${cl.classid.toString(16).toUpperCase()} is ${warnDir === -1 ? 'small' : 'big'}. Consider r2q change.`);
   }
+  rebuildLeafOrder(s);
   return cl;
 }
 
@@ -318,6 +328,7 @@ function htbDeleteClass(q: Qdisc, c: unknown): void {
   if (cl.children.length > 0 || cl.filterCnt > 0) throw kerr('EBUSY', 'HTB class in use');
   s.classes.splice(s.classes.indexOf(cl), 1);
   if (cl.parent) cl.parent.children.splice(cl.parent.children.indexOf(cl), 1);
+  rebuildLeafOrder(s);
   cl.block?.destroy();
 }
 
