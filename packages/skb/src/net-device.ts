@@ -101,6 +101,7 @@ function vethXmit(skb: SkBuff, dev: NetDevice): number {
   skb.scrub(peer.ns !== dev.ns);
   skb.priority = 0;
   skb.protocol = peerEthTypeTrans(skb, peer);
+  skb.postpullRcsum(skb.macHeader, 14);
   if (peer.ns.netifRx(skb) === NET_RX.SUCCESS) {
     dev.stats.txPackets++;
     dev.stats.txBytes += length;

@@ -330,12 +330,15 @@ export class NetNamespace {
   }
 
   /**
-   * `dev_forward_skb(dev, skb)` / `__bpf_rx_skb`: receive a frame (data at the
-   * MAC header) on `dev` as if it had arrived there: forwardable check (up, MTU),
-   * scrub when crossing namespaces, `eth_type_trans`, `netif_rx`. Returns NET_RX_*.
+   * `dev_forward_skb(dev, skb)` (`checkMtu` true) or `__bpf_rx_skb` (the
+   * BPF_F_INGRESS redirect, `checkMtu` false): receive a frame (data at the MAC
+   * header) on `dev` as if it had arrived there: forwardable check (up, and the
+   * MTU when asked), scrub when crossing namespaces, `eth_type_trans`,
+   * `skb_postpull_rcsum`, `netif_rx`. Returns NET_RX_*.
    */
-  devForwardSkb(dev: NetDevice, skb: SkBuff): number {
-    if (!dev.isUp() || (skb.len > dev.mtu + dev.hardHeaderLen + 4 && skb.gsoSize === 0) || skb.len < 14) {
+  devForwardSkb(dev: NetDevice, skb: SkBuff, checkMtu = true): number {
+    const tooBig = checkMtu && skb.len > dev.mtu + dev.hardHeaderLen + 4 && skb.gsoSize === 0;
+    if (!dev.isUp() || tooBig || skb.len < 14) {
       dev.stats.rxDropped++;
       this.dropSkb(skb, 'DEV_READY');
       return NET_RX.DROP;
@@ -343,6 +346,7 @@ export class NetNamespace {
     skb.scrub(skb.dev !== null && skb.dev.ns !== dev.ns);
     skb.priority = 0;
     skb.protocol = this.ethTypeTrans(skb, dev);
+    skb.postpullRcsum(skb.macHeader, 14);
     return dev.ns.netifRx(skb);
   }
 

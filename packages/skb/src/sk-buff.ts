@@ -214,6 +214,14 @@ export class SkBuff {
   }
 
   /**
+   * `skb_postpull_rcsum(skb, buf + off, len)`: after bytes at `off` were pulled,
+   * take them out of a CHECKSUM_COMPLETE `csum`.
+   */
+  postpullRcsum(off: number, len: number): void {
+    if (this.ipSummed === CHECKSUM.COMPLETE) this.csum = csumSubBlock(this.csum, this.buf, off, len);
+  }
+
+  /**
    * `skb_put()`: extend the tail by `n` bytes; returns the offset of the old
    * tail (where the new bytes start). The kernel panics (skb_over_panic) when
    * the tailroom is short; this returns -1 and changes nothing.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KernelError, Prng, SimClock, fromHex } from '@tcbpf/base';
 import { ARPHRD, IFF } from '@tcbpf/uapi';
-import { HOOK, NET_RX, NET_XMIT, NetNamespace, SkBuff, ethTypeTrans, type DropReason, type NetDevice } from '../src/index.js';
+import { HOOK, NET_RX, NET_XMIT, NetNamespace, SkBuff, csumFold, csumPartial, ethTypeTrans, type DropReason, type NetDevice } from '../src/index.js';
 
 function mkNs(seed = 1): NetNamespace {
   return new NetNamespace({ clock: new SimClock(), prng: new Prng(seed) });
@@ -286,6 +286,20 @@ describe('veth, loopback and dummy paths with hooks', () => {
     expect(ns1.devQueueXmit(skb)).toBe(NET_XMIT.SUCCESS);
     expect(got.length).toBe(1);
     expect([got[0]!.mark, got[0]!.priority, got[0]!.pktType, got[0]!.protocol]).toEqual([0, 0, 1, 0x0806]);
+  });
+
+  it('devForwardSkb: MTU checked for dev_forward_skb, not for the BPF_F_INGRESS path; CHECKSUM_COMPLETE csum loses the pulled header', () => {
+    const { ns, b, got } = pair();
+    b.setMtu(100);
+    const big = frame('020000000002', '020000000001', 0x0800, new Uint8Array(200).fill(3));
+    expect(ns.devForwardSkb(b, SkBuff.fromFrame(big))).toBe(NET_RX.DROP);
+    expect(b.stats.rxDropped).toBe(1);
+    const skb = SkBuff.fromFrame(big);
+    skb.ipSummed = 2; // CHECKSUM_COMPLETE over the whole frame
+    skb.csum = csumPartial(skb.buf, skb.dataOff, skb.len, 0);
+    expect(ns.devForwardSkb(b, skb, false)).toBe(NET_RX.SUCCESS);
+    expect(got.length).toBe(1);
+    expect(csumFold(skb.csum)).toBe(csumFold(csumPartial(skb.buf, skb.dataOff, skb.len, 0)));
   });
 
   it('backlog limit: more than netdev_max_backlog queued packets are dropped (CPU_BACKLOG)', () => {
