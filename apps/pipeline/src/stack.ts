@@ -9,6 +9,7 @@ import { MODELS as netlink } from '@tcbpf/netlink';
 import { MODELS as offloadSim } from '@tcbpf/offload-sim';
 import { MODELS as skb } from '@tcbpf/skb';
 import { MODELS as tcf } from '@tcbpf/tcf';
+import { MODELS as jit } from '@tcbpf/jit';
 import { MODELS as verifier } from '@tcbpf/verifier';
 
 const require = createRequire(import.meta.url);
@@ -28,6 +29,7 @@ const LAYER_ORDER: readonly [string, readonly string[]][] = [
   ['@tcbpf/ebpf', ebpf],
   ['@tcbpf/cbpf', cbpf],
   ['@tcbpf/verifier', verifier],
+  ['@tcbpf/jit', jit],
   ['@tcbpf/bpf-skb', bpfSkb],
   ['@tcbpf/tcf', tcf],
   ['@tcbpf/cls-bpf', clsBpf],

@@ -5,7 +5,7 @@
  * package may import anything below the packages it lists.
  *
  * Order (bottom → top):
- *   uapi → base → {netlink, skb, ebpf} → {cbpf, verifier} → bpf-skb → tcf → cls-bpf → offload-sim → apps
+ *   uapi → base → {netlink, skb, ebpf} → {cbpf, verifier} → jit → bpf-skb → tcf → cls-bpf → offload-sim → apps
  * `tcf` (the tc core) knows nothing about BPF: it may not import ebpf, cbpf or bpf-skb.
  *
  * @type {Readonly<Record<string, readonly string[]>>}
@@ -18,7 +18,8 @@ export const LAYERS = Object.freeze({
   '@tcbpf/ebpf': ['@tcbpf/base'],
   '@tcbpf/cbpf': ['@tcbpf/ebpf', '@tcbpf/skb'],
   '@tcbpf/verifier': ['@tcbpf/ebpf'],
-  '@tcbpf/bpf-skb': ['@tcbpf/ebpf', '@tcbpf/skb', '@tcbpf/cbpf', '@tcbpf/verifier'],
+  '@tcbpf/jit': ['@tcbpf/ebpf', '@tcbpf/cbpf'],
+  '@tcbpf/bpf-skb': ['@tcbpf/ebpf', '@tcbpf/skb', '@tcbpf/cbpf', '@tcbpf/verifier', '@tcbpf/jit'],
   '@tcbpf/tcf': ['@tcbpf/netlink', '@tcbpf/skb'],
   '@tcbpf/cls-bpf': ['@tcbpf/tcf', '@tcbpf/bpf-skb'],
   '@tcbpf/offload-sim': ['@tcbpf/cls-bpf'],
