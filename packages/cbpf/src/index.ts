@@ -26,3 +26,5 @@ export type { ClassicFilterOptions } from './classic-filter.js';
 export { parseBytecode, parseBytecodeFile, bytecodeFileToString, formatBytecode } from './bytecode.js';
 export { disassemble, disassembleInsn, formatDdd, formatDd, parseDdd } from './tcpdump-format.js';
 export { assemble } from './asm.js';
+export { convertClassic, encodeBpfInsns, CLASSIC_CTX, CLASSIC_DEV, CLASSIC_CALL } from './convert.js';
+export type { BpfInsn, ConvertedClassic } from './convert.js';
