@@ -176,6 +176,16 @@ export class NlWriter {
     this.#dv.setBigUint64(at + 4, BigInt.asUintN(64, BigInt(v)), LE);
     return at;
   }
+  /** nla_put_uint: 4 bytes when the value fits in u32, else 8 (little-endian). */
+  uint(type: number, v: bigint | number): number {
+    const x = BigInt.asUintN(64, BigInt(v));
+    return x <= 0xffffffffn ? this.u32(type, Number(x)) : this.u64(type, x);
+  }
+  /** nla_put_sint: 4 bytes when the value fits in s32, else 8 (little-endian). */
+  sint(type: number, v: bigint | number): number {
+    const x = BigInt.asIntN(64, BigInt(v));
+    return x >= -0x80000000n && x <= 0x7fffffffn ? this.s32(type, Number(x)) : this.s64(type, x);
+  }
   /** nla_put_s8. */
   s8(type: number, v: number): number {
     const at = this.#header(type, 1);

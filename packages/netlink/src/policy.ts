@@ -280,6 +280,18 @@ export class NlAttrs {
     const p = this.#pos[type] ?? -1;
     return p < 0 ? absent : this.#fits(p, 8) ? this.dv.getBigInt64(p + 4, LE) : new DataView(this.#short(p, 8).buffer).getBigInt64(0, LE);
   }
+  /** nla_get_uint: a 4- or 8-byte unsigned value (NLA_UINT), little-endian. */
+  uint(type: number, absent = 0n): bigint {
+    const p = this.#pos[type] ?? -1;
+    if (p < 0) return absent;
+    return this.len(type) === 4 ? BigInt(this.u32(type)) : this.u64(type);
+  }
+  /** nla_get_sint: a 4- or 8-byte signed value (NLA_SINT), little-endian. */
+  sint(type: number, absent = 0n): bigint {
+    const p = this.#pos[type] ?? -1;
+    if (p < 0) return absent;
+    return this.len(type) === 4 ? BigInt(this.s32(type)) : this.s64(type);
+  }
   /** nla_get_be16 (big-endian payload). */
   be16(type: number, absent = 0): number {
     const p = this.#pos[type] ?? -1;

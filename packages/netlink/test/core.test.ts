@@ -347,3 +347,21 @@ describe('netlinkAckError', () => {
     expect(parseAck(m)).toMatchObject({ error: -17, msg: 'Filter already exists', capped: false });
   });
 });
+
+describe('NLA_UINT / NLA_SINT', () => {
+  it('put the short form when it fits, read either, and the policy takes only 4 or 8 bytes', () => {
+    const UP = definePolicy('U', 3, { 1: { name: 'A', type: NLA.UINT }, 2: { name: 'B', type: NLA.SINT }, 3: { name: 'C', type: NLA.UINT } });
+    const req = msgWith((w) => {
+      w.uint(1, 5);
+      w.sint(2, -(2n ** 40n));
+      w.uint(3, 2n ** 63n);
+    });
+    expect(req.length).toBe(20 + 8 + 12 + 12);
+    const tb = nlmsgParse(req, 0, 4, UP, 'strict', null);
+    expect([tb.uint(1), tb.sint(2), tb.uint(3)]).toEqual([5n, -(2n ** 40n), 2n ** 63n]);
+    const bad = msgWith((w) => w.attr(1, new Uint8Array(6)));
+    const ext = new ExtAck();
+    expect(() => nlmsgParse(bad, 0, 4, UP, 'deprecated', ext)).toThrow(KernelError);
+    expect([ext.msg, ext.badAttr]).toEqual(['invalid attribute length', 20]);
+  });
+});
