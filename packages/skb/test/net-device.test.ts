@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KernelError, Prng, SimClock, fromHex } from '@tcbpf/base';
 import { ARPHRD, IFF } from '@tcbpf/uapi';
-import { HOOK, NET_RX, NET_XMIT, NetNamespace, SkBuff, csumFold, csumPartial, ethTypeTrans, type DropReason, type NetDevice } from '../src/index.js';
+import { HOOK, NET_RX, NET_XMIT, NetNamespace, PcapWriter, SkBuff, csumFold, csumPartial, decodeCapture, ethTypeTrans, type DropReason, type NetDevice } from '../src/index.js';
 
 function mkNs(seed = 1): NetNamespace {
   return new NetNamespace({ clock: new SimClock(), prng: new Prng(seed) });
@@ -300,6 +300,28 @@ describe('veth, loopback and dummy paths with hooks', () => {
     expect(ns.devForwardSkb(b, skb, false)).toBe(NET_RX.SUCCESS);
     expect(got.length).toBe(1);
     expect(csumFold(skb.csum)).toBe(csumFold(csumPartial(skb.buf, skb.dataOff, skb.len, 0)));
+  });
+
+  it('packet taps: receive taps run before the ingress hook, transmit taps after the egress hook; a tap can write a pcap', () => {
+    const { ns, a, b } = pair();
+    const order: string[] = [];
+    const frames: Uint8Array[] = [];
+    b.taps.push((skb, _dev, outgoing) => {
+      order.push(`tap-b-${outgoing ? 'out' : 'in'}`);
+      frames.push(skb.buf.slice(skb.macHeader, skb.dataOff + skb.len));
+    });
+    a.taps.push((_s, _d, outgoing) => order.push(`tap-a-${outgoing ? 'out' : 'in'}`));
+    a.egressHook = () => (order.push('egress-a'), HOOK.PASS);
+    b.ingressHook = () => (order.push('ingress-b'), HOOK.DROP);
+    const f = frame('020000000002', '020000000001', 0x0800, IPV4_PAYLOAD);
+    send(ns, a, f);
+    expect(order).toEqual(['egress-a', 'tap-a-out', 'tap-b-in', 'ingress-b']);
+    expect(frames).toEqual([f]);
+    const parts: Uint8Array[] = [];
+    const w = new PcapWriter({ write: (c) => void parts.push(c) });
+    for (const fr of frames) w.writePacket(fr, 1, 0);
+    w.close();
+    expect([...decodeCapture(parts)].map((r) => r.data)).toEqual([f]);
   });
 
   it('backlog limit: more than netdev_max_backlog queued packets are dropped (CPU_BACKLOG)', () => {
