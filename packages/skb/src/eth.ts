@@ -4,7 +4,7 @@
 import type { Prng } from '@tcbpf/base';
 import { ETH, ETH_P } from '@tcbpf/uapi';
 import type { NetDevice } from './net-device.js';
-import { CHECKSUM, VLAN_HLEN, type SkBuff } from './sk-buff.js';
+import { VLAN_HLEN, type SkBuff } from './sk-buff.js';
 
 const ETH_P_8021Q = ETH_P['8021Q'];
 const ETH_P_8021AD = ETH_P['8021AD'];
@@ -78,7 +78,6 @@ export function skbVlanUntag(skb: SkBuff): boolean {
   skb.resetNetworkHeader();
   if (!skb.transportHeaderWasSet()) skb.resetTransportHeader();
   skb.resetMacLen();
-  if (skb.ipSummed === CHECKSUM.PARTIAL) skb.csumStart = Math.max(skb.csumStart, skb.dataOff);
   return true;
 }
 
