@@ -35,8 +35,9 @@ export interface NlMsg extends NlMsgHeader {
   readonly bytes: Uint8Array;
 }
 
-/** Read a nlmsghdr at `off` (little-endian fields). The caller checks 16 bytes are there. */
+/** Read a nlmsghdr at `off` (little-endian fields). KernelError EINVAL when fewer than 16 bytes are there. */
 export function readNlmsghdr(buf: Uint8Array, off: number): NlMsgHeader {
+  if (!(off >= 0 && off + NLMSG_HDRLEN <= buf.length)) throw new KernelError('EINVAL', '', { where: `nlmsghdr at ${off} needs 16 B, ${buf.length - off} left` });
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   return {
     len: dv.getUint32(off, LE),

@@ -651,6 +651,7 @@ export function nlmsgParse(
   ext: ExtAck | null,
   dv: DataView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength),
 ): NlAttrs {
+  if (!(msgPos >= 0 && msgPos + 16 <= buf.length)) throw new KernelError('EINVAL', '', { where: `nlmsghdr at ${msgPos} needs 16 B, ${buf.length - msgPos} left` });
   const nlmsgLen = dv.getUint32(msgPos, LE);
   if (nlmsgLen < 16 + hdrlen) {
     if (ext !== null) ext.setMsg('Invalid header length');

@@ -8,7 +8,7 @@ import { NLA_F, NLMSG, RTM } from '@tcbpf/uapi';
 import { describe, expect } from 'vitest';
 import {
   BPF_POLICY, ExtAck, GACT_POLICY, MIRRED_POLICY, NLA, NL_VALIDATE, NlWriter, POLICE_POLICY, RTM_TCA_POLICY, TCAA_POLICY, TCF_ACTION_POLICY, TCF_TFILTER_DUMP_POLICY,
-  decodeAttrsExact, decodeStream, definePolicy, encodeAttrs, encodeStream, formatMessages, nlaParse, nlmsgEnd, nlmsgParse, nlmsgPut, parseAck, splitMessages,
+  decodeAttrsExact, decodeStream, definePolicy, encodeAttrs, encodeStream, formatMessages, netlinkAck, nlaParse, nlmsgEnd, nlmsgParse, nlmsgPut, parseAck, readNlmsghdr, splitMessages,
 } from '../src/index.js';
 import type { AttrNode, AttrSet, AttrSpec, NlaPolicy } from '../src/index.js';
 
@@ -192,5 +192,21 @@ describe('edge cases found while fuzzing', () => {
     const ext = new ExtAck();
     nlmsgParse(w.finish(), 0, 20, RTM_TCA_POLICY, 'deprecated', ext);
     expect(ext.msg).toBe('bytes leftover after parsing attributes');
+  });
+});
+
+describe('entry points on arbitrary buffers', () => {
+  test.prop([fc.uint8Array({ maxLength: 40 }), fc.integer({ min: -4, max: 44 })], params)('fuzz: nlmsgParse, netlinkAck and readers on short or odd buffers raise only KernelError', (b, off) => {
+    const only = (f: () => unknown): void => {
+      try {
+        f();
+      } catch (e) {
+        expect(KernelError.isInstance(e)).toBe(true);
+      }
+    };
+    only(() => nlmsgParse(b, off, 20, RTM_TCA_POLICY, 'deprecated', new ExtAck()));
+    only(() => netlinkAck(b, -22, new ExtAck(), { portid: 1, extAck: true }));
+    only(() => readNlmsghdr(b, off));
+    only(() => splitMessages(b, 'strict'));
   });
 });
