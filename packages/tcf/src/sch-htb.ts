@@ -213,7 +213,7 @@ function htbDequeue(q: Qdisc): TcSkb | null {
       }
     }
     if (!lender) continue;
-    const skb = cl.leaf!.ops.dequeue(cl.leaf!);
+    const skb = cl.leaf.ops.dequeue(cl.leaf);
     if (!skb) continue;
     // htb_charge_class: classes at or above the lender's level pay rate tokens
     // (the one at that level counts a "lend"), those below count a borrow
