@@ -50,6 +50,7 @@ export function groups(): BenchGroup[] {
   va.setUp(true);
   vb.setUp(true);
   ns.onDeliver = (skb) => void (out.sink ^= skb.len);
+  const reused = new SkBuff(2048);
   const buf1500 = new Uint8Array(1400);
   const rnd = new Prng(3);
   for (let i = 0; i < buf1500.length; i++) buf1500[i] = rnd.u32() & 0xff;
@@ -111,6 +112,12 @@ export function groups(): BenchGroup[] {
         { name: 'SkBuff.fromFrame', per: N, fn: () => {
           for (const f of frames) out.sink ^= SkBuff.fromFrame(f).len;
         } },
+        { name: 'one SkBuff reused (reuse: reset fields + copy the frame)', per: N, fn: () => {
+          for (const f of frames) {
+            reused.reuse(f);
+            out.sink ^= reused.len;
+          }
+        } },
         { name: 'SkBuff.fromFrame + eth_type_trans', per: N, fn: () => {
           for (const f of frames) {
             const skb = SkBuff.fromFrame(f);
@@ -122,6 +129,13 @@ export function groups(): BenchGroup[] {
             const skb = SkBuff.fromFrame(f);
             skb.setDev(va);
             ns.devQueueXmit(skb);
+          }
+        } },
+        { name: 'reused SkBuff + dev_queue_xmit on veth -> peer rx path -> deliver', per: N, fn: () => {
+          for (const f of frames) {
+            reused.reuse(f);
+            reused.setDev(va);
+            ns.devQueueXmit(reused);
           }
         } },
       ],

@@ -156,6 +156,57 @@ export class SkBuff {
     return skb;
   }
 
+  /**
+   * Reuse this skb for a new frame without allocating: every field returns to
+   * its `alloc_skb` state (the cb is zeroed), then `frame` is copied in after
+   * `headroom` bytes. Returns false (and changes nothing) when it does not fit.
+   */
+  reuse(frame: Uint8Array, headroom = NET_SKB_PAD): boolean {
+    if (headroom < 0 || headroom + frame.length > this.buf.length) return false;
+    this.buf.set(frame, headroom);
+    this.cb.fill(0);
+    this.dataOff = headroom;
+    this.len = frame.length;
+    this.macHeader = -1;
+    this.networkHeader = -1;
+    this.transportHeader = -1;
+    this.macLen = 0;
+    this.protocol = 0;
+    this.pktType = 0;
+    this.mark = 0;
+    this.priority = 0;
+    this.queueMapping = 0;
+    this.tcIndex = 0;
+    this.hash = 0;
+    this.l4Hash = false;
+    this.swHash = false;
+    this.vlanPresent = false;
+    this.vlanTci = 0;
+    this.vlanProto = 0;
+    this.ifindex = 0;
+    this.ingressIfindex = 0;
+    this.devType = 0;
+    this.dev = null;
+    this.tcClassid = 0;
+    this.qdiscPktLen = 0;
+    this.tstamp = 0;
+    this.tstampType = 0;
+    this.hwtstamp = 0;
+    this.tcAtIngress = false;
+    this.tcSkipClassify = false;
+    this.redirected = false;
+    this.fromIngress = false;
+    this.ipSummed = 0;
+    this.csum = 0;
+    this.csumStart = 0;
+    this.csumOffset = 0;
+    this.csumLevel = 0;
+    this.gsoSize = 0;
+    this.gsoSegs = 0;
+    this.napiId = 0;
+    return true;
+  }
+
   /** `skb_headroom()`. */
   headroom(): number {
     return this.dataOff;

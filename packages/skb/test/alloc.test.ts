@@ -108,7 +108,7 @@ describe('per-packet paths allocate nothing', () => {
     expect(per).toBeLessThan(1);
   });
 
-  it('veth transmit -> peer receive path -> deliver, eth_type_trans, inet_proto_csum_replace4 on a reused skb: < 1 byte per packet', async () => {
+  it('SkBuff.reuse + veth transmit -> peer receive path -> deliver, eth_type_trans, inet_proto_csum_replace4: < 1 byte per packet', async () => {
     const ns = new NetNamespace({ clock: new SimClock(), prng: new Prng(1) });
     const [a, b] = ns.addVeth('a', 'b');
     a.setUp(true);
@@ -119,13 +119,7 @@ describe('per-packet paths allocate nothing', () => {
     const skb = new SkBuff(2048);
     const frames = PK.map((p) => p.data);
     const send = (f: Uint8Array): void => {
-      skb.dataOff = 64;
-      skb.len = f.length;
-      skb.buf.set(f, 64);
-      skb.macHeader = -1;
-      skb.networkHeader = -1;
-      skb.transportHeader = -1;
-      skb.vlanPresent = false;
+      skb.reuse(f);
       skb.setDev(a);
       ns.devQueueXmit(skb);
     };

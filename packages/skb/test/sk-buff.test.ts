@@ -65,6 +65,19 @@ describe('SkBuff buffer operations', () => {
     expect(skb.csum % 0xffff).toBe(want % 0xffff);
   });
 
+  it('reuse() restores the alloc_skb state and loads a new frame without allocating a buffer', () => {
+    const skb = SkBuff.fromFrame(Uint8Array.from([1, 2, 3, 4, 5, 6]), 8, 10);
+    const buf = skb.buf;
+    Object.assign(skb, { mark: 9, vlanPresent: true, tcIndex: 3, macHeader: 8, ipSummed: 2 });
+    skb.cb[0] = 7;
+    expect(skb.reuse(Uint8Array.from([9, 9]), 4)).toBe(true);
+    expect(skb.buf).toBe(buf);
+    expect([skb.dataOff, skb.len, skb.mark, skb.vlanPresent, skb.tcIndex, skb.macHeader, skb.ipSummed, skb.cb[0]]).toEqual([4, 2, 0, false, 0, -1, 0, 0]);
+    expect(skb.data()).toEqual(Uint8Array.from([9, 9]));
+    expect(skb.reuse(new Uint8Array(30), 4)).toBe(false);
+    expect(skb.len).toBe(2);
+  });
+
   it('copy() is deep: buffer, cb and metadata', () => {
     const skb = SkBuff.fromFrame(Uint8Array.from([1, 2, 3, 4]));
     skb.mark = 7;
