@@ -18,7 +18,18 @@ const I = Object.freeze({
   ADD_K: 21, ADD_X: 22, SUB_K: 23, SUB_X: 24, MUL_K: 25, MUL_X: 26, DIV_K: 27, DIV_X: 28, MOD_K: 29, MOD_X: 30,
   AND_K: 31, AND_X: 32, OR_K: 33, OR_X: 34, XOR_K: 35, XOR_X: 36, LSH_K: 37, LSH_X: 38, RSH_K: 39, RSH_X: 40, NEG: 41,
   JA: 42, JEQ_K: 43, JEQ_X: 44, JGT_K: 45, JGT_X: 46, JGE_K: 47, JGE_X: 48, JSET_K: 49, JSET_X: 50, TAX: 51, TXA: 52,
+  // fused "load, then compare with K" pairs (the second instruction is not a jump target)
+  LDH_JEQ: 53, LDB_JEQ: 54, LDH_JSET: 55, LDB_JSET: 56, LDH_JGT: 57, LDB_JGT: 58, LDH_JGE: 59, LDB_JGE: 60, LDHI_JEQ: 61,
 } as const);
+
+/** Fusable pairs: [first op, second op] -> fused op. */
+const FUSE: Readonly<Record<string, number>> = Object.freeze({
+  [`${I.LD_H},${I.JEQ_K}`]: I.LDH_JEQ, [`${I.LD_B},${I.JEQ_K}`]: I.LDB_JEQ,
+  [`${I.LD_H},${I.JSET_K}`]: I.LDH_JSET, [`${I.LD_B},${I.JSET_K}`]: I.LDB_JSET,
+  [`${I.LD_H},${I.JGT_K}`]: I.LDH_JGT, [`${I.LD_B},${I.JGT_K}`]: I.LDB_JGT,
+  [`${I.LD_H},${I.JGE_K}`]: I.LDH_JGE, [`${I.LD_B},${I.JGE_K}`]: I.LDB_JGE,
+  [`${I.LD_H_IND},${I.JEQ_K}`]: I.LDHI_JEQ,
+});
 
 const SIMPLE: Readonly<Record<number, number>> = Object.freeze({
   [OP.RET_K]: I.RET_K, [OP.RET_A]: I.RET_A, [OP.LD_IMM]: I.LD_IMM, [OP.LDX_IMM]: I.LDX_IMM, [OP.LD_LEN]: I.LD_LEN,
@@ -34,7 +45,9 @@ const SIMPLE: Readonly<Record<number, number>> = Object.freeze({
 
 /**
  * Pre-decode a checked program: 4 int32 per instruction (op, absolute jt
- * target, absolute jf target, k). Assumes `checkClassic` accepted it.
+ * target, absolute jf target, k). A packet load followed by a compare with a
+ * constant that no jump enters becomes one fused operation (it reads the
+ * compare's k and targets from the next record). Assumes `checkClassic` accepted it.
  */
 export function predecode(prog: readonly SockFilter[]): Int32Array {
   const out = new Int32Array(prog.length * 4);
@@ -59,6 +72,18 @@ export function predecode(prog: readonly SockFilter[]): Int32Array {
     out[pc * 4 + 1] = op === I.JA ? pc + 1 + (f.k >>> 0) : pc + 1 + f.jt;
     out[pc * 4 + 2] = pc + 1 + f.jf;
     out[pc * 4 + 3] = k;
+  }
+  const entered = new Uint8Array(prog.length + 1);
+  for (let pc = 0; pc < prog.length; pc++) {
+    const op = out[pc * 4]!;
+    if (op >= I.JA && op <= I.JSET_X) {
+      entered[out[pc * 4 + 1]!] = 1;
+      if (op !== I.JA) entered[out[pc * 4 + 2]!] = 1;
+    }
+  }
+  for (let pc = 0; pc + 1 < prog.length; pc++) {
+    const fused = FUSE[`${out[pc * 4]!},${out[pc * 4 + 4]!}`];
+    if (fused !== undefined && entered[pc + 1] === 0) out[pc * 4] = fused;
   }
   return out;
 }
@@ -277,6 +302,62 @@ export function interpret(ops: Int32Array, mem: Uint32Array, skb: ClassicSkb, en
       case I.TXA:
         A = X;
         break;
+      case I.LDH_JEQ:
+        if (k > len - 2) return 0;
+        v = d + k; // big-endian
+        A = (buf[v]! << 8) | buf[v + 1]!;
+        pc = A === ops[i + 7]! >>> 0 ? ops[i + 5]! : ops[i + 6]!;
+        continue;
+      case I.LDB_JEQ:
+        if (k >= len) return 0;
+        A = buf[d + k]!;
+        pc = A === ops[i + 7]! >>> 0 ? ops[i + 5]! : ops[i + 6]!;
+        continue;
+      case I.LDH_JSET:
+        if (k > len - 2) return 0;
+        v = d + k; // big-endian
+        A = (buf[v]! << 8) | buf[v + 1]!;
+        pc = (A & ops[i + 7]!) !== 0 ? ops[i + 5]! : ops[i + 6]!;
+        continue;
+      case I.LDB_JSET:
+        if (k >= len) return 0;
+        A = buf[d + k]!;
+        pc = (A & ops[i + 7]!) !== 0 ? ops[i + 5]! : ops[i + 6]!;
+        continue;
+      case I.LDH_JGT:
+        if (k > len - 2) return 0;
+        v = d + k; // big-endian
+        A = (buf[v]! << 8) | buf[v + 1]!;
+        pc = A > ops[i + 7]! >>> 0 ? ops[i + 5]! : ops[i + 6]!;
+        continue;
+      case I.LDB_JGT:
+        if (k >= len) return 0;
+        A = buf[d + k]!;
+        pc = A > ops[i + 7]! >>> 0 ? ops[i + 5]! : ops[i + 6]!;
+        continue;
+      case I.LDH_JGE:
+        if (k > len - 2) return 0;
+        v = d + k; // big-endian
+        A = (buf[v]! << 8) | buf[v + 1]!;
+        pc = A >= ops[i + 7]! >>> 0 ? ops[i + 5]! : ops[i + 6]!;
+        continue;
+      case I.LDB_JGE:
+        if (k >= len) return 0;
+        A = buf[d + k]!;
+        pc = A >= ops[i + 7]! >>> 0 ? ops[i + 5]! : ops[i + 6]!;
+        continue;
+      case I.LDHI_JEQ:
+        v = (X + k) | 0;
+        if (v >= 0 && v <= len - 2) {
+          v += d; // big-endian
+          A = (buf[v]! << 8) | buf[v + 1]!;
+        } else {
+          v = loadPacket(skb, v, 2);
+          if (v < 0) return 0;
+          A = v;
+        }
+        pc = A === ops[i + 7]! >>> 0 ? ops[i + 5]! : ops[i + 6]!;
+        continue;
       default:
         return 0;
     }
