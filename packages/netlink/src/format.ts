@@ -2,7 +2,7 @@
 // traces, golden-vector summaries and error output. Models no kernel code; the
 // names it prints are the UAPI names of include/uapi/linux/{netlink,
 // rtnetlink,pkt_cls,pkt_sched,gen_stats}.h (Linux 6.18).
-import { ERRNO, TC_ACT, TCA_CLS_FLAGS } from '@tcbpf/uapi';
+import { ERRNO, NL_ATTR_TYPE, TC_ACT, TCA_CLS_FLAGS } from '@tcbpf/uapi';
 import { toHex } from '@tcbpf/base';
 import { RTNL_TYPE_NAMES, decodeStream, formatNlmsgFlags } from './rtnl.js';
 import type { RtnlBody, RtnlMessage } from './rtnl.js';
@@ -10,6 +10,7 @@ import type { AttrNode } from './tree.js';
 import type { StructValue } from './struct.js';
 
 const ERRNO_BY_NUMBER: ReadonlyMap<number, string> = new Map(Object.entries(ERRNO).map(([k, v]) => [v, k]));
+const NL_ATTR_TYPE_BY_NUMBER: ReadonlyMap<number, string> = new Map(Object.entries(NL_ATTR_TYPE).map(([k, v]) => [v, k]));
 
 /** `maj:min` in hex, the way tc prints handles (`ffff:fff2`, `1:1`, `0:0` as `0`). */
 export function formatHandle(h: number): string {
@@ -97,6 +98,7 @@ function formatAttr(n: AttrNode, indent: string, out: string[]): void {
       else if (n.fmt === 'hex') s = `0x${(x >>> 0).toString(16)}`;
       else if (n.fmt === 'clsflags') s = formatClsFlags(x);
       else if (n.fmt === 'verdict') s = formatVerdict(x);
+      else if (n.fmt === 'nlattrtype') s = `${x} (${NL_ATTR_TYPE_BY_NUMBER.get(x) ?? '?'})`;
       out.push(`${head} ${s}`);
     }
   }

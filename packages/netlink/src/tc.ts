@@ -251,7 +251,7 @@ export const TCA_ROOT_SET: AttrSet = set('TCA_ROOT', {
 
 /** A policy description (NLMSGERR_ATTR_POLICY). */
 export const POLICY_DESC_SET: AttrSet = set('NL_POLICY_TYPE_ATTR', {
-  [NL_POLICY_TYPE_ATTR.TYPE]: { name: 'NL_POLICY_TYPE_ATTR_TYPE', kind: 'u32' },
+  [NL_POLICY_TYPE_ATTR.TYPE]: { name: 'NL_POLICY_TYPE_ATTR_TYPE', kind: 'u32', fmt: 'nlattrtype' },
   [NL_POLICY_TYPE_ATTR.MIN_VALUE_S]: { name: 'NL_POLICY_TYPE_ATTR_MIN_VALUE_S', kind: 's64' },
   [NL_POLICY_TYPE_ATTR.MAX_VALUE_S]: { name: 'NL_POLICY_TYPE_ATTR_MAX_VALUE_S', kind: 's64' },
   [NL_POLICY_TYPE_ATTR.MIN_VALUE_U]: { name: 'NL_POLICY_TYPE_ATTR_MIN_VALUE_U', kind: 'u64' },

@@ -17,7 +17,7 @@ const LE = HOST_LITTLE_ENDIAN;
 export type ScalarKind = 'u8' | 'u16' | 'u32' | 's8' | 's16' | 's32' | 'be16' | 'be32' | 'u64' | 's64' | 'string' | 'binary' | 'flag' | 'bitfield32' | 'ops';
 
 /** How a value is shown by the printer (it never changes the bytes). */
-export type AttrFormat = 'handle' | 'hex' | 'clsflags' | 'verdict';
+export type AttrFormat = 'handle' | 'hex' | 'clsflags' | 'verdict' | 'nlattrtype';
 
 /** Resolves a nest's attribute set, given the sibling "kind" string (TCA_KIND / TCA_ACT_KIND) if the set has one. */
 export type SetRef = (kind: string | undefined) => AttrSet | undefined;

@@ -365,3 +365,24 @@ describe('NLA_UINT / NLA_SINT', () => {
     expect([ext.msg, ext.badAttr]).toEqual(['invalid attribute length', 20]);
   });
 });
+
+describe('printer', () => {
+  it('prints an error ack with its policy TLV', async () => {
+    const { formatStream } = await import('../src/index.js');
+    const req = msgWith((w) => w.attr(2, new Uint8Array(2)));
+    const ext = new ExtAck();
+    let err: unknown;
+    try {
+      nlmsgParse(req, 0, 4, P, 'deprecated', ext);
+    } catch (e) {
+      err = e;
+    }
+    const text = formatStream(netlinkAckError(req, err, ext, { portid: 7, extAck: true }));
+    expect(text).toContain('error=-ERANGE (-34) request: RTM_NEWTFILTER len=28');
+    expect(text).toContain('NLMSGERR_ATTR_MSG "Attribute failed policy validation"');
+    expect(text).toContain('NLMSGERR_ATTR_OFFS 20');
+    expect(text).toContain('NLMSGERR_ATTR_POLICY [N]');
+    expect(text).toContain('NL_POLICY_TYPE_ATTR_TYPE 4 (U32)');
+    expect(text).toContain('NL_POLICY_TYPE_ATTR_MAX_VALUE_U 4294967295');
+  });
+});
