@@ -84,7 +84,7 @@ export class Checker {
   private readonly p: Insns;
   private readonly o: WalkOptions;
   private readonly log: string[] = [];
-  private readonly explored: VState[][] = [];
+  private readonly explored: { st: VState; hit: number; miss: number }[][] = [];
   private idGen = 0;
   private processed = 0;
   private jmps = 0;
@@ -268,17 +268,24 @@ export class Checker {
     if (this.jmps - this.prevJmps >= 2 && this.processed - this.prevInsns >= 8) addNew = true;
     const list = (this.explored[idx] ??= []);
     let n = 0;
-    for (const old of list) {
+    for (let k = 0; k < list.length; k++) {
+      const sl = list[k]!;
+      const old = sl.st;
       n++;
       if (old.branches > 0) {
         if (this.statesEqual(old, this.st, true)) {
           this.fail('EINVAL', `infinite loop detected at insn ${idx}`, ['cur state:', ...this.stateLines(this.st), 'old state:', ...this.stateLines(old)]);
         }
         if (this.jmps - this.prevJmps < 20 && this.processed - this.prevInsns < 100) addNew = false;
-        continue;
-      }
-      if (this.statesEqual(old, this.st, false)) {
+      } else if (this.statesEqual(old, this.st, false)) {
+        sl.hit++;
         return true;
+      }
+      if (addNew) sl.miss++;
+      if (sl.miss > sl.hit * 3 + 3) {
+        list.splice(k, 1);
+        k--;
+        this.curStates--;
       }
     }
     if (n > this.maxStatesPerInsn) this.maxStatesPerInsn = n;
@@ -292,7 +299,7 @@ export class Checker {
     snap.insn = idx;
     snap.branches = 1;
     snap.parent = this.st.parent;
-    list.push(snap);
+    list.push({ st: snap, hit: 0, miss: 0 });
     this.st.parent = snap;
     return false;
   }
@@ -453,7 +460,7 @@ export class Checker {
         this.fail('EINVAL', 'BPF_END uses reserved fields');
       }
       const d = this.checkReg(dst, 'src');
-      if (d.isPtr()) this.fail('EACCES', `R${dst} pointer arithmetic prohibited`);
+      // root (allow_ptr_leaks): is_pointer_value() is false, a pointer becomes an unknown scalar
       if (op === 0x80 && d.type === T.SCALAR) {
         this.checkReg(dst, 'dstNoMark');
         scalarAlu(0x80, d, d, !alu64);
@@ -483,14 +490,22 @@ export class Checker {
             if (s.type === T.SCALAR && s.id === 0 && !s.isConst()) s.id = ++this.idGen;
             if (d !== s) d.copyFrom(s);
           } else {
-            if (s.isPtr()) this.fail('EACCES', `R${src} sign-extension part of pointer`);
+            if (s.isPtr()) {
+              d.markUnknown();
+              return;
+            }
             const keep = s.clone();
             d.copyFrom(keep);
             d.id = 0;
             coerceToSizeSx(d, off / 8);
           }
         } else {
-          if (s.isPtr()) this.fail('EACCES', `R${src} partial copy of pointer`);
+          if (s.isPtr()) {
+            d.markUnknown();
+            d.zext32();
+            d.sync();
+            return;
+          }
           const keep = s.clone();
           d.copyFrom(keep);
           d.id = 0;
@@ -1082,10 +1097,10 @@ export class Checker {
     if (fn === undefined) this.fail('EINVAL', `program of this type cannot use helper ${funcIdName(id)}#${id}`);
     if (!this.o.gpl && fn.gplOnly === true) this.fail('EINVAL', 'cannot call GPL-restricted function from non-GPL compatible program');
     if (fn.unsupported !== undefined) this.fail('EINVAL', `helper ${funcIdName(id)}#${id} is not supported by this verifier (${fn.unsupported})`);
-    const meta: Meta = { map: null, rawReg: -1, rawSize: 0, memSize: 0, releaseId: 0, memReg: -1, memRaw: false, memNull: false };
+    const meta: Meta = { map: null, rawReg: -1, rawSize: 0, memSize: 0, releaseId: 0, memReg: -1, memRaw: false, memNull: false, constKey: -1 };
     for (let a = 0; a < fn.args.length; a++) this.checkFuncArg(fn, a, meta);
     if (id === 12) {
-      if (meta.map === null || meta.map.type !== 3) this.fail('EINVAL', 'expected prog array map for tail call');
+      if (meta.map === null || meta.map.type !== 3) throw new Reject({ errno: 'EINVAL', message: 'expected prog array map for tail call', insn: i, glued: true });
     }
     if (meta.rawReg >= 0) {
       for (let k = 0; k < meta.rawSize; k++) this.memAccess(i, meta.rawReg, k, 1, 2, -1, false, false);
@@ -1100,17 +1115,24 @@ export class Checker {
         r0.markUnknown();
         break;
       case RET.VOID:
-        r0.markNotInit();
+        // observed on 6.18: R0 stays readable after a void helper
+        r0.markUnknown();
         break;
       case RET.PTR_TO_MAP_VALUE_OR_NULL:
         r0.markPtr(T.PTR_TO_MAP_VALUE_OR_NULL);
         r0.map = meta.map;
         r0.id = ++this.idGen;
+        // array maps with a constant in-range key never return NULL (can_elide_value_nullness)
+        if (id === 1 && meta.map !== null && (meta.map.type === 2 || meta.map.type === 6) && meta.constKey >= 0 && meta.constKey < meta.map.maxEntries) {
+          r0.type = T.PTR_TO_MAP_VALUE;
+          r0.id = 0;
+        }
         break;
       case RET.PTR_TO_RINGBUF_MEM_OR_NULL: {
         r0.markPtr(T.PTR_TO_MEM_OR_NULL);
         r0.ringbuf = true;
         r0.memSize = meta.memSize;
+        ++this.idGen;
         const rid = ++this.idGen;
         r0.id = rid;
         r0.refObjId = rid;
@@ -1181,6 +1203,7 @@ export class Checker {
         if (!isMemType(r.type)) this.argTypeError(regno, r, 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_');
         if (meta.map === null) this.fail('EACCES', kind === ARG.PTR_TO_MAP_KEY ? 'invalid map_ptr to access map->key' : 'invalid map_ptr to access map->value');
         const sz = kind === ARG.PTR_TO_MAP_KEY ? meta.map.keySize : meta.map.valueSize;
+        if (kind === ARG.PTR_TO_MAP_KEY) meta.constKey = this.constStackKey(r, sz);
         this.helperMemAccess(regno, r, sz, kind === ARG.PTR_TO_UNINIT_MAP_VALUE ? 2 : 1, false, meta);
         return;
       }
@@ -1224,6 +1247,22 @@ export class Checker {
       default:
         this.fail('EINVAL', `helper argument kind ${kind} is not supported by this verifier`);
     }
+  }
+
+  /** get_constant_map_key: a 4-byte key held on the stack as a spilled constant or zero bytes. */
+  private constStackKey(r: Reg, size: number): number {
+    if (r.type !== T.PTR_TO_STACK || r.tm !== 0n || size !== 4) return -1;
+    const off = r.off + Number(s64(r.tv));
+    if (off < -512 || off + size > 0) return -1;
+    const f = this.frameOf(r);
+    let zeros = 0;
+    for (let k = 0; k < size; k++) if (f.stype[512 + off + k] === STACK.ZERO) zeros++;
+    if (zeros === size) return 0;
+    if (off % 8 !== 0 || f.stype[512 + off] !== STACK.SPILL) return -1;
+    const sp = f.spill[(-off - 1) >> 3];
+    if (!sp || sp.type !== T.SCALAR || (sp.tm & 0xffffffffn) !== 0n) return -1;
+    for (let k = 0; k < size; k++) if (f.stype[512 + off + k] !== STACK.SPILL) return -1;
+    return Number(sp.tv & 0xffffffffn);
   }
 
   /** check_helper_mem_access */
@@ -1413,7 +1452,7 @@ export class Checker {
     if (reg.off < 0 || (reg.off === 0 && open)) return;
     if (reg.umax > BigInt(MAX_PACKET_OFF) || reg.umax + BigInt(reg.off) > BigInt(MAX_PACKET_OFF)) return;
     let nr = reg.off;
-    if (open) nr--;
+    if (open) nr++;
     const type = reg.type;
     const id = reg.id;
     for (const f of st.frames) {
@@ -1451,6 +1490,8 @@ interface Meta {
   memReg: number;
   memRaw: boolean;
   memNull: boolean;
+  /** Constant map key found on the stack (get_constant_map_key), -1 if none. */
+  constKey: number;
 }
 
 const ALU_STR: readonly string[] = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian', '?', '?'];

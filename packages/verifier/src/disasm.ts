@@ -62,7 +62,7 @@ export function disasmInsn(p: Insns, i: number): string {
       if (imm === 0x100) return `${h} r${dst} = load_acquire((${sz} *)(r${src} ${sgn(off)}))`;
       if (imm === 0x110) return `${h} store_release((${sz} *)(r${dst} ${sgn(off)}), r${src})`;
     }
-    return `${h} BUG_stx_${hex2(code)}`;
+    return `BUG_${hex2(code)}`;
   }
   if (cls === 2) return `${h} *(${SIZE_STR[(code >> 3) & 3]!} *)(r${dst} ${sgn(off)}) = ${imm}`;
   if (cls === 1) {

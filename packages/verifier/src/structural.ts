@@ -11,6 +11,8 @@ export interface Refusal {
   readonly errno: 'EINVAL' | 'EACCES' | 'E2BIG' | 'EBADF' | 'EFAULT' | 'ENOTSUPP' | 'EPROTO' | 'ENOMEM';
   readonly message: string;
   readonly insn: number;
+  /** The kernel prints this message without a newline (the next log text follows on the same line). */
+  readonly glued?: boolean;
   /** Extra log lines the kernel prints after the message. */
   readonly more?: readonly string[];
 }

@@ -116,7 +116,9 @@ export function verify(insnBytes: Uint8Array, opts: VerifyOptions = {}): VerifyR
   const lines = w.refusal === null && (level & 2) === 0 ? [] : [...w.log];
   if (level & 4) lines.push(`stack depth ${w.stackDepths.join('+')}`);
   lines.push(statsLine(w.processed, w.maxStatesPerInsn, w.totalStates, w.peakStates));
-  const log = level === 0 ? '' : `${lines.join('\n')}\n`;
+  let text = lines.join('\n');
+  if (w.refusal?.glued === true) text = text.replace(`${w.refusal.message}\n`, w.refusal.message);
+  const log = level === 0 ? '' : `${text}\n`;
   const common = {
     processed: w.processed, maxStatesPerInsn: w.maxStatesPerInsn, totalStates: w.totalStates, peakStates: w.peakStates, stackDepths: w.stackDepths,
     ctxAccesses, log,

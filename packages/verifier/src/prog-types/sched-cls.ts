@@ -38,7 +38,7 @@ function skbValidAccess(off: number, size: number, type: 1 | 2): CtxAccess | nul
   if (inField(off, O.flow_keys, 8)) return null;
   if (inField(off, O.hwtstamp, 8)) return type === 2 || size !== 8 ? null : SCALAR;
   if (inField(off, O.tstamp, 8)) return size !== 8 ? null : SCALAR;
-  if (off === O.sk) return type === 2 || size !== 8 ? null : SOCK;
+  if (inField(off, O.sk, 8)) return off !== O.sk || type === 2 || size !== 8 ? null : SOCK;
   if (off === O.tstamp_type) return null;
   if (off > O.tstamp_type && off < O.hwtstamp) return null;
   if (type === 2) return size !== 4 ? null : SCALAR;
