@@ -103,7 +103,10 @@ export function ancillaryLoad(off: number, skb: ClassicSkb, env: ClassicEnv, a: 
 export function loadIndex(skb: ClassicSkb, k: number, size: number): number {
   if (k >= 0) return k <= skb.len - size ? skb.dataOff + k : -1;
   let p: number;
-  if (k >= SKF_OFF.NET) p = skb.networkHeader + k - SKF_OFF.NET;
+  if (k >= SKF_OFF.NET) {
+    if (skb.networkHeader < 0) return -1; // unset (~0U): far past the tail
+    p = skb.networkHeader + k - SKF_OFF.NET;
+  }
   else if (k >= SKF_OFF.LL) {
     if (skb.macHeader < 0) return -1;
     p = skb.macHeader + k - SKF_OFF.LL;

@@ -36,6 +36,8 @@ function be16(skb: ClassicSkb, off: number): number {
  * flow dissector fails. Never throws.
  */
 export function skbGetPoff(skb: ClassicSkb): number {
+  // an unset network header (~0U) puts every header read past the data
+  if (skb.networkHeader < 0) return 0;
   let nhoff = skb.networkHeader - skb.dataOff;
   let proto = skb.vlanPresent ? skb.vlanProto : skb.protocol;
   let ipProto = 0;
