@@ -456,7 +456,6 @@ function validateNla(buf: Uint8Array, dv: DataView, pos: number, nlaLen: number,
   const pt = policy.entries[type]!;
   const ptype = pt.type;
   let attrlen = nlaLen - NLA_HDRLEN;
-  const rawType = dv.getUint16(pos + 2, LE);
   const data = pos + NLA_HDRLEN;
 
   const exact = ATTR_LEN[ptype] ?? 0;
@@ -465,6 +464,7 @@ function validateNla(buf: Uint8Array, dv: DataView, pos: number, nlaLen: number,
     if ((validate & NL_VALIDATE.STRICT_ATTRS) !== 0) fail(ext, 'EINVAL', 'invalid attribute length', pos, base, pt, pt.name);
   }
   if ((validate & NL_VALIDATE.NESTED) !== 0) {
+    const rawType = dv.getUint16(pos + 2, LE);
     const isNest = ptype === NLA.NESTED || ptype === NLA.NESTED_ARRAY;
     if (isNest && (rawType & NLA_F.NESTED) === 0) fail(ext, 'EINVAL', 'NLA_F_NESTED is missing', pos, base, pt, pt.name);
     if (!isNest && ptype !== NLA.UNSPEC && (rawType & NLA_F.NESTED) !== 0) fail(ext, 'EINVAL', 'NLA_F_NESTED not expected', pos, base, pt, pt.name);
