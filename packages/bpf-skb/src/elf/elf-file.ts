@@ -72,7 +72,7 @@ export function readCString(bytes: Uint8Array, start: number, end: number, at: s
   let i = start;
   while (i < end && bytes[i] !== 0) i++;
   if (i >= end) throw kerr('EINVAL', `${at}: string at offset ${start} is not NUL-terminated`, { where: at });
-  if (i - start <= 1024) return String.fromCharCode.apply(null, bytes.subarray(start, i) as unknown as number[]);
+  // a char-by-char build measured faster than fromCharCode.apply or TextDecoder for short names
   let s = '';
   for (let j = start; j < i; j++) s += String.fromCharCode(bytes[j]!);
   return s;
