@@ -48,6 +48,26 @@ function mulhiU32(a: number, b: number): number {
   return (a1 * b1 + Math.floor(p01 / 65536) + Math.floor(p10 / 65536) + Math.floor(mid / 65536)) | 0;
 }
 
+/** Dense handler id per opcode byte (0 = not executable); the interpreter switches on these. */
+const HANDLER: Uint8Array = Uint8Array.from([
+  0, 0, 0, 0, 3, 54, 55, 1, 0, 0, 0, 0, 4, 0, 0, 2,
+  0, 0, 0, 0, 7, 59, 61, 5, 103, 0, 0, 0, 8, 60, 62, 6,
+  104, 0, 0, 0, 11, 63, 65, 9, 104, 0, 0, 0, 12, 64, 66, 10,
+  104, 0, 0, 0, 15, 67, 69, 13, 0, 0, 0, 0, 16, 68, 70, 14,
+  104, 0, 0, 0, 19, 71, 73, 17, 104, 0, 0, 0, 20, 72, 74, 18,
+  104, 0, 0, 0, 23, 75, 77, 21, 0, 0, 0, 0, 24, 76, 78, 22,
+  0, 105, 112, 116, 27, 79, 81, 25, 0, 106, 113, 117, 28, 80, 82, 26,
+  0, 107, 114, 118, 31, 83, 85, 29, 0, 108, 115, 119, 32, 84, 86, 30,
+  0, 109, 0, 0, 34, 57, 0, 33, 0, 110, 0, 0, 0, 0, 0, 0,
+  0, 111, 0, 0, 37, 58, 0, 35, 0, 0, 0, 0, 38, 0, 0, 36,
+  0, 0, 0, 0, 41, 87, 89, 39, 0, 0, 0, 0, 42, 88, 90, 40,
+  0, 0, 0, 0, 45, 91, 93, 43, 0, 0, 0, 0, 46, 92, 94, 44,
+  0, 0, 0, 120, 49, 95, 97, 47, 0, 0, 0, 120, 50, 96, 98, 48,
+  0, 0, 0, 120, 52, 99, 101, 51, 0, 0, 0, 120, 53, 100, 102, 0,
+  0, 0, 0, 0, 0, 56, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+]);
+
 const TWO32 = 0x1_0000_0000;
 const TWO52 = 0x10_0000_0000_0000;
 
@@ -108,6 +128,7 @@ export class Interpreter implements HelperEnv {
   readonly stack = new Uint8Array(STACK_REGION_SIZE);
 
   readonly #scratch = new Int32Array(4);
+  readonly #decodeCache = new WeakMap<BpfProg, Int32Array>();
   readonly #frameRet = new Int32Array(MAX_FRAMES);
   readonly #frameSaved = new Int32Array(MAX_FRAMES * 10);
   readonly #frameProg: (BpfProg | undefined)[] = new Array<BpfProg | undefined>(MAX_FRAMES).fill(undefined);
@@ -155,19 +176,103 @@ export class Interpreter implements HelperEnv {
     return st;
   }
 
+  /** The dispatch image of a program: its image with the opcode byte replaced by a dense handler id. */
+  #decoded(prog: BpfProg): Int32Array {
+    let img = this.#decodeCache.get(prog);
+    if (img === undefined) {
+      img = new Int32Array(prog.image);
+      for (let i = 0; i < img.length; i += 2) img[i] = (img[i]! & ~0xff) | HANDLER[img[i]! & 0xff]!;
+      this.#decodeCache.set(prog, img);
+    }
+    return img;
+  }
+
+  /** 64-bit DIV/MOD (unsigned, or signed when off = 1) of R[d/2] by (bhi:blo). Rare: kept out of the loop. */
+  #divmod64(d: number, blo: number, bhi: number, signed: boolean, isMod: boolean): void {
+    const R = this.regs;
+    const tmp = this.#scratch;
+    if (blo === 0 && bhi === 0) {
+      if (!isMod) { R[d] = 0; R[d + 1] = 0; }
+      return;
+    }
+    let alo = R[d]!, ahi = R[d + 1]!;
+    if (signed) {
+      const an = ahi < 0, bn = bhi < 0;
+      let ulo = blo, uhi = bhi;
+      if (an) { ahi = (~ahi + (alo === 0 ? 1 : 0)) | 0; alo = (-alo) | 0; }
+      if (bn) { uhi = (~uhi + (ulo === 0 ? 1 : 0)) | 0; ulo = (-ulo) | 0; }
+      udivmod64(alo, ahi, ulo, uhi, tmp);
+      let rlo = isMod ? tmp[2]! : tmp[0]!, rhi = isMod ? tmp[3]! : tmp[1]!;
+      if (isMod ? an : an !== bn) { rhi = (~rhi + (rlo === 0 ? 1 : 0)) | 0; rlo = (-rlo) | 0; }
+      R[d] = rlo; R[d + 1] = rhi;
+    } else {
+      udivmod64(alo, ahi, blo, bhi, tmp);
+      R[d] = isMod ? tmp[2]! : tmp[0]!; R[d + 1] = isMod ? tmp[3]! : tmp[1]!;
+    }
+  }
+
+  /** STX|ATOMIC (all sizes and operations). Returns a RUN_STATUS. */
+  #atomic(code: number, d: number, s: number, off: number, imm: number): number {
+    const R = this.regs;
+    const mem = this.mem;
+    const size = code === 0xdb ? 8 : code === 0xc3 ? 4 : code === 0xcb ? 2 : 1;
+    if (imm === 0x100) { // load-acquire: dst = *(src + off)
+      const ri = (R[s + 1]! - HI0) | 0;
+      const a = (R[s]! >>> 0) + off;
+      if (ri >>> 0 >= mem.lens.length || a < 0 || a + size > mem.lens[ri]!) return RUN_STATUS.FAULT;
+      const dv = mem.views[ri]!;
+      if (size === 8) { R[d] = dv.getInt32(a, true); R[d + 1] = dv.getInt32(a + 4, true); }
+      else { R[d] = size === 4 ? dv.getInt32(a, true) : size === 2 ? dv.getUint16(a, true) : dv.getUint8(a); R[d + 1] = 0; }
+      return RUN_STATUS.OK;
+    }
+    const ri = (R[d + 1]! - HI0) | 0;
+    const a = (R[d]! >>> 0) + off;
+    if (ri >>> 0 >= mem.lens.length || a < 0 || a + size > mem.lens[ri]! || mem.writable[ri] === 0) return RUN_STATUS.FAULT;
+    const dv = mem.views[ri]!;
+    if (imm === 0x110) { // store-release
+      const v = R[s]!;
+      if (size === 8) { dv.setInt32(a, v, true); dv.setInt32(a + 4, R[s + 1]!, true); }
+      else if (size === 4) dv.setInt32(a, v, true); else if (size === 2) dv.setInt16(a, v, true); else dv.setInt8(a, v);
+      return RUN_STATUS.OK;
+    }
+    if (size !== 4 && size !== 8) return RUN_STATUS.FAULT;
+    const olo = dv.getInt32(a, true);
+    const ohi = size === 8 ? dv.getInt32(a + 4, true) : 0;
+    const slo = R[s]!, shi = size === 8 ? R[s + 1]! : 0;
+    let nlo: number, nhi: number;
+    let store = true;
+    switch (imm) {
+      case 0x00: case 0x01: nlo = (olo + slo) | 0; nhi = (ohi + shi + ((nlo >>> 0) < (olo >>> 0) ? 1 : 0)) | 0; break;
+      case 0x40: case 0x41: nlo = olo | slo; nhi = ohi | shi; break;
+      case 0x50: case 0x51: nlo = olo & slo; nhi = ohi & shi; break;
+      case 0xa0: case 0xa1: nlo = olo ^ slo; nhi = ohi ^ shi; break;
+      case 0xe1: nlo = slo; nhi = shi; break;
+      case 0xf1: { // cmpxchg: compare with R0, R0 = old always
+        const eq = size === 8 ? olo === R[0] && ohi === R[1] : olo === R[0];
+        nlo = slo; nhi = shi; store = eq;
+        R[0] = olo; R[1] = ohi;
+        break;
+      }
+      default: return RUN_STATUS.FAULT;
+    }
+    if (store) { dv.setInt32(a, nlo, true); if (size === 8) dv.setInt32(a + 4, nhi, true); }
+    if ((imm & 1) !== 0 && imm !== 0xf1) { R[s] = olo; R[s + 1] = ohi; }
+    return RUN_STATUS.OK;
+  }
+
   #exec(startProg: BpfProg): number {
     const R = this.regs;
     const mem = this.mem;
     const views = mem.views;
     let lens = mem.lens;
     let writable = mem.writable;
-    const tmp = this.#scratch;
+    let nreg = lens.length;
     const frameRet = this.#frameRet;
     const frameSaved = this.#frameSaved;
     const frameProg = this.#frameProg;
     let prog = startProg;
     this.prog = prog;
-    let P = prog.image;
+    let P = this.#decoded(prog);
     let helperAt = prog.helperAt;
     let depth = 0;
     let pc = 0;
@@ -180,200 +285,350 @@ export class Interpreter implements HelperEnv {
       const imm = P[pc * 2 + 1]!;
       const d = (w >>> 7) & 0x1e;
       const s = (w >>> 11) & 0x1e;
+      const off = w >> 16;
       switch (w & 0xff) {
-        // ---------------- ALU64 ----------------
-        case 0x07: case 0x0f: { // add
-          const blo = w & 8 ? R[s]! : imm, bhi = w & 8 ? R[s + 1]! : imm >> 31;
+        case 1: { // ADD64K
+          const blo = imm, bhi = imm >> 31;
           const alo = R[d]!;
           const lo = (alo + blo) | 0;
           R[d + 1] = (R[d + 1]! + bhi + ((lo >>> 0) < (alo >>> 0) ? 1 : 0)) | 0;
           R[d] = lo;
           break;
         }
-        case 0x17: case 0x1f: { // sub
-          const blo = w & 8 ? R[s]! : imm, bhi = w & 8 ? R[s + 1]! : imm >> 31;
+        case 2: { // ADD64X
+          const blo = R[s]!, bhi = R[s + 1]!;
+          const alo = R[d]!;
+          const lo = (alo + blo) | 0;
+          R[d + 1] = (R[d + 1]! + bhi + ((lo >>> 0) < (alo >>> 0) ? 1 : 0)) | 0;
+          R[d] = lo;
+          break;
+        }
+        case 3: { // ADD32K
+          const b = imm;
+          R[d] = (R[d]! + b) | 0;
+          R[d + 1] = 0;
+          break;
+        }
+        case 4: { // ADD32X
+          const b = R[s]!;
+          R[d] = (R[d]! + b) | 0;
+          R[d + 1] = 0;
+          break;
+        }
+        case 5: { // SUB64K
+          const blo = imm, bhi = imm >> 31;
           const alo = R[d]!;
           R[d + 1] = (R[d + 1]! - bhi - ((alo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
           R[d] = (alo - blo) | 0;
           break;
         }
-        case 0x27: case 0x2f: { // mul
-          const blo = w & 8 ? R[s]! : imm, bhi = w & 8 ? R[s + 1]! : imm >> 31;
+        case 6: { // SUB64X
+          const blo = R[s]!, bhi = R[s + 1]!;
+          const alo = R[d]!;
+          R[d + 1] = (R[d + 1]! - bhi - ((alo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+          R[d] = (alo - blo) | 0;
+          break;
+        }
+        case 7: { // SUB32K
+          const b = imm;
+          R[d] = (R[d]! - b) | 0;
+          R[d + 1] = 0;
+          break;
+        }
+        case 8: { // SUB32X
+          const b = R[s]!;
+          R[d] = (R[d]! - b) | 0;
+          R[d + 1] = 0;
+          break;
+        }
+        case 9: { // MUL64K
+          const blo = imm, bhi = imm >> 31;
           const alo = R[d]!, ahi = R[d + 1]!;
           R[d + 1] = (mulhiU32(alo >>> 0, blo >>> 0) + Math.imul(alo, bhi) + Math.imul(ahi, blo)) | 0;
           R[d] = Math.imul(alo, blo);
           break;
         }
-        case 0x37: case 0x3f: case 0x97: case 0x9f: { // div, mod (off 1: sdiv, smod)
-          const blo = w & 8 ? R[s]! : imm, bhi = w & 8 ? R[s + 1]! : imm >> 31;
-          const isMod = (w & 0xf0) === 0x90;
-          if (blo === 0 && bhi === 0) {
-            if (!isMod) { R[d] = 0; R[d + 1] = 0; }
-            break;
-          }
-          let alo = R[d]!, ahi = R[d + 1]!;
-          if (w >> 16 === 1) {
-            const an = ahi < 0, bn = bhi < 0;
-            let ulo = blo, uhi = bhi;
-            if (an) { ahi = (~ahi + (alo === 0 ? 1 : 0)) | 0; alo = (-alo) | 0; }
-            if (bn) { uhi = (~uhi + (ulo === 0 ? 1 : 0)) | 0; ulo = (-ulo) | 0; }
-            udivmod64(alo, ahi, ulo, uhi, tmp);
-            let rlo = isMod ? tmp[2]! : tmp[0]!, rhi = isMod ? tmp[3]! : tmp[1]!;
-            if (isMod ? an : an !== bn) { rhi = (~rhi + (rlo === 0 ? 1 : 0)) | 0; rlo = (-rlo) | 0; }
-            R[d] = rlo; R[d + 1] = rhi;
-          } else {
-            udivmod64(alo, ahi, blo, bhi, tmp);
-            R[d] = isMod ? tmp[2]! : tmp[0]!; R[d + 1] = isMod ? tmp[3]! : tmp[1]!;
-          }
+        case 10: { // MUL64X
+          const blo = R[s]!, bhi = R[s + 1]!;
+          const alo = R[d]!, ahi = R[d + 1]!;
+          R[d + 1] = (mulhiU32(alo >>> 0, blo >>> 0) + Math.imul(alo, bhi) + Math.imul(ahi, blo)) | 0;
+          R[d] = Math.imul(alo, blo);
           break;
         }
-        case 0x47: case 0x4f: // or
-          if (w & 8) { R[d] = R[d]! | R[s]!; R[d + 1] = R[d + 1]! | R[s + 1]!; } else { R[d] = R[d]! | imm; R[d + 1] = R[d + 1]! | (imm >> 31); }
+        case 11: { // MUL32K
+          const b = imm;
+          R[d] = Math.imul(R[d]!, b);
+          R[d + 1] = 0;
           break;
-        case 0x57: case 0x5f: // and
-          if (w & 8) { R[d] = R[d]! & R[s]!; R[d + 1] = R[d + 1]! & R[s + 1]!; } else { R[d] = R[d]! & imm; R[d + 1] = R[d + 1]! & (imm >> 31); }
+        }
+        case 12: { // MUL32X
+          const b = R[s]!;
+          R[d] = Math.imul(R[d]!, b);
+          R[d + 1] = 0;
           break;
-        case 0xa7: case 0xaf: // xor
-          if (w & 8) { R[d] = R[d]! ^ R[s]!; R[d + 1] = R[d + 1]! ^ R[s + 1]!; } else { R[d] = R[d]! ^ imm; R[d + 1] = R[d + 1]! ^ (imm >> 31); }
+        }
+        case 13: { // DIV64K
+          const blo = imm, bhi = imm >> 31;
+          this.#divmod64(d, blo, bhi, off === 1, false);
           break;
-        case 0x67: case 0x6f: { // lsh
-          const n = (w & 8 ? R[s]! : imm) & 63;
+        }
+        case 14: { // DIV64X
+          const blo = R[s]!, bhi = R[s + 1]!;
+          this.#divmod64(d, blo, bhi, off === 1, false);
+          break;
+        }
+        case 15: { // DIV32K
+          const b = imm;
+          const a = R[d]!;
+          R[d + 1] = 0;
+          if (b === 0) { R[d] = 0; break; }
+          if (off === 1) R[d] = Math.trunc(a / b) | 0;
+          else R[d] = Math.floor((a >>> 0) / (b >>> 0)) | 0;
+          break;
+        }
+        case 16: { // DIV32X
+          const b = R[s]!;
+          const a = R[d]!;
+          R[d + 1] = 0;
+          if (b === 0) { R[d] = 0; break; }
+          if (off === 1) R[d] = Math.trunc(a / b) | 0;
+          else R[d] = Math.floor((a >>> 0) / (b >>> 0)) | 0;
+          break;
+        }
+        case 17: { // OR64K
+          const blo = imm, bhi = imm >> 31;
+          R[d] = R[d]! | blo;
+          R[d + 1] = R[d + 1]! | bhi;
+          break;
+        }
+        case 18: { // OR64X
+          const blo = R[s]!, bhi = R[s + 1]!;
+          R[d] = R[d]! | blo;
+          R[d + 1] = R[d + 1]! | bhi;
+          break;
+        }
+        case 19: { // OR32K
+          const b = imm;
+          R[d] = R[d]! | b;
+          R[d + 1] = 0;
+          break;
+        }
+        case 20: { // OR32X
+          const b = R[s]!;
+          R[d] = R[d]! | b;
+          R[d + 1] = 0;
+          break;
+        }
+        case 21: { // AND64K
+          const blo = imm, bhi = imm >> 31;
+          R[d] = R[d]! & blo;
+          R[d + 1] = R[d + 1]! & bhi;
+          break;
+        }
+        case 22: { // AND64X
+          const blo = R[s]!, bhi = R[s + 1]!;
+          R[d] = R[d]! & blo;
+          R[d + 1] = R[d + 1]! & bhi;
+          break;
+        }
+        case 23: { // AND32K
+          const b = imm;
+          R[d] = R[d]! & b;
+          R[d + 1] = 0;
+          break;
+        }
+        case 24: { // AND32X
+          const b = R[s]!;
+          R[d] = R[d]! & b;
+          R[d + 1] = 0;
+          break;
+        }
+        case 25: { // LSH64K
+          const n = imm & 63;
           if (n === 0) break;
           if (n < 32) { R[d + 1] = (R[d + 1]! << n) | (R[d]! >>> (32 - n)); R[d] = R[d]! << n; } else { R[d + 1] = R[d]! << (n - 32); R[d] = 0; }
           break;
         }
-        case 0x77: case 0x7f: { // rsh
-          const n = (w & 8 ? R[s]! : imm) & 63;
+        case 26: { // LSH64X
+          const n = R[s]! & 63;
+          if (n === 0) break;
+          if (n < 32) { R[d + 1] = (R[d + 1]! << n) | (R[d]! >>> (32 - n)); R[d] = R[d]! << n; } else { R[d + 1] = R[d]! << (n - 32); R[d] = 0; }
+          break;
+        }
+        case 27: { // LSH32K
+          const b = imm;
+          R[d] = R[d]! << (b & 31);
+          R[d + 1] = 0;
+          break;
+        }
+        case 28: { // LSH32X
+          const b = R[s]!;
+          R[d] = R[d]! << (b & 31);
+          R[d + 1] = 0;
+          break;
+        }
+        case 29: { // RSH64K
+          const n = imm & 63;
           if (n === 0) break;
           if (n < 32) { R[d] = (R[d]! >>> n) | (R[d + 1]! << (32 - n)); R[d + 1] = R[d + 1]! >>> n; } else { R[d] = R[d + 1]! >>> (n - 32); R[d + 1] = 0; }
           break;
         }
-        case 0xc7: case 0xcf: { // arsh
-          const n = (w & 8 ? R[s]! : imm) & 63;
+        case 30: { // RSH64X
+          const n = R[s]! & 63;
           if (n === 0) break;
-          if (n < 32) { R[d] = (R[d]! >>> n) | (R[d + 1]! << (32 - n)); R[d + 1] = R[d + 1]! >> n; } else { R[d] = R[d + 1]! >> (n - 32); R[d + 1] = R[d + 1]! >> 31; }
+          if (n < 32) { R[d] = (R[d]! >>> n) | (R[d + 1]! << (32 - n)); R[d + 1] = R[d + 1]! >>> n; } else { R[d] = R[d + 1]! >>> (n - 32); R[d + 1] = 0; }
           break;
         }
-        case 0x87: { // neg
+        case 31: { // RSH32K
+          const b = imm;
+          R[d] = R[d]! >>> (b & 31);
+          R[d + 1] = 0;
+          break;
+        }
+        case 32: { // RSH32X
+          const b = R[s]!;
+          R[d] = R[d]! >>> (b & 31);
+          R[d + 1] = 0;
+          break;
+        }
+        case 33: { // NEG64
           const lo = R[d]!;
           R[d + 1] = (~R[d + 1]! + (lo === 0 ? 1 : 0)) | 0;
           R[d] = (-lo) | 0;
           break;
         }
-        case 0xb7: R[d] = imm; R[d + 1] = imm >> 31; break; // mov imm
-        case 0xbf: { // mov / movsx
-          const off = w >> 16;
-          if (off === 0) { R[d] = R[s]!; R[d + 1] = R[s + 1]!; }
-          else if (off === 8) { const v = (R[s]! << 24) >> 24; R[d] = v; R[d + 1] = v >> 31; }
-          else if (off === 16) { const v = (R[s]! << 16) >> 16; R[d] = v; R[d + 1] = v >> 31; }
-          else { const v = R[s]!; R[d] = v; R[d + 1] = v >> 31; }
-          break;
-        }
-        case 0xd7: { // bswap16/32/64
-          if (imm === 16) { const x = R[d]!; R[d] = ((x & 0xff) << 8) | ((x >>> 8) & 0xff); R[d + 1] = 0; }
-          else if (imm === 32) { R[d] = bswap32(R[d]!); R[d + 1] = 0; }
-          else { const lo = R[d]!; R[d] = bswap32(R[d + 1]!); R[d + 1] = bswap32(lo); }
-          break;
-        }
-        // ---------------- ALU32 (results zero-extended) ----------------
-        case 0x04: R[d] = (R[d]! + imm) | 0; R[d + 1] = 0; break;
-        case 0x0c: R[d] = (R[d]! + R[s]!) | 0; R[d + 1] = 0; break;
-        case 0x14: R[d] = (R[d]! - imm) | 0; R[d + 1] = 0; break;
-        case 0x1c: R[d] = (R[d]! - R[s]!) | 0; R[d + 1] = 0; break;
-        case 0x24: R[d] = Math.imul(R[d]!, imm); R[d + 1] = 0; break;
-        case 0x2c: R[d] = Math.imul(R[d]!, R[s]!); R[d + 1] = 0; break;
-        case 0x34: case 0x3c: case 0x94: case 0x9c: { // div32, mod32 (off 1: signed)
-          const b = w & 8 ? R[s]! : imm;
-          const a = R[d]!;
-          const isMod = (w & 0xf0) === 0x90;
+        case 34: { // NEG32
+          R[d] = (-R[d]!) | 0;
           R[d + 1] = 0;
-          if (b === 0) { if (!isMod) R[d] = 0; break; }
-          if (w >> 16 === 1) R[d] = isMod ? (a % b) | 0 : Math.trunc(a / b) | 0;
-          else R[d] = isMod ? ((a >>> 0) % (b >>> 0)) | 0 : Math.floor((a >>> 0) / (b >>> 0)) | 0;
           break;
         }
-        case 0x44: R[d] = R[d]! | imm; R[d + 1] = 0; break;
-        case 0x4c: R[d] = R[d]! | R[s]!; R[d + 1] = 0; break;
-        case 0x54: R[d] = R[d]! & imm; R[d + 1] = 0; break;
-        case 0x5c: R[d] = R[d]! & R[s]!; R[d + 1] = 0; break;
-        case 0x64: R[d] = R[d]! << (imm & 31); R[d + 1] = 0; break;
-        case 0x6c: R[d] = R[d]! << (R[s]! & 31); R[d + 1] = 0; break;
-        case 0x74: R[d] = R[d]! >>> (imm & 31); R[d + 1] = 0; break;
-        case 0x7c: R[d] = R[d]! >>> (R[s]! & 31); R[d + 1] = 0; break;
-        case 0x84: R[d] = (-R[d]!) | 0; R[d + 1] = 0; break;
-        case 0xa4: R[d] = R[d]! ^ imm; R[d + 1] = 0; break;
-        case 0xac: R[d] = R[d]! ^ R[s]!; R[d + 1] = 0; break;
-        case 0xb4: R[d] = imm; R[d + 1] = 0; break;
-        case 0xbc: { // mov32 / movsx32
-          const off = w >> 16;
+        case 35: { // MOD64K
+          const blo = imm, bhi = imm >> 31;
+          this.#divmod64(d, blo, bhi, off === 1, true);
+          break;
+        }
+        case 36: { // MOD64X
+          const blo = R[s]!, bhi = R[s + 1]!;
+          this.#divmod64(d, blo, bhi, off === 1, true);
+          break;
+        }
+        case 37: { // MOD32K
+          const b = imm;
+          const a = R[d]!;
+          R[d + 1] = 0;
+          if (b === 0) { break; }
+          if (off === 1) R[d] = (a % b) | 0;
+          else R[d] = ((a >>> 0) % (b >>> 0)) | 0;
+          break;
+        }
+        case 38: { // MOD32X
+          const b = R[s]!;
+          const a = R[d]!;
+          R[d + 1] = 0;
+          if (b === 0) { break; }
+          if (off === 1) R[d] = (a % b) | 0;
+          else R[d] = ((a >>> 0) % (b >>> 0)) | 0;
+          break;
+        }
+        case 39: { // XOR64K
+          const blo = imm, bhi = imm >> 31;
+          R[d] = R[d]! ^ blo;
+          R[d + 1] = R[d + 1]! ^ bhi;
+          break;
+        }
+        case 40: { // XOR64X
+          const blo = R[s]!, bhi = R[s + 1]!;
+          R[d] = R[d]! ^ blo;
+          R[d + 1] = R[d + 1]! ^ bhi;
+          break;
+        }
+        case 41: { // XOR32K
+          const b = imm;
+          R[d] = R[d]! ^ b;
+          R[d + 1] = 0;
+          break;
+        }
+        case 42: { // XOR32X
+          const b = R[s]!;
+          R[d] = R[d]! ^ b;
+          R[d + 1] = 0;
+          break;
+        }
+        case 43: { // MOV64K
+          R[d] = imm;
+          R[d + 1] = imm >> 31;
+          break;
+        }
+        case 44: { // MOV64X
+          if (off === 0) { R[d] = R[s]!; R[d + 1] = R[s + 1]!; }
+          else if (off === 8) { const x = (R[s]! << 24) >> 24; R[d] = x; R[d + 1] = x >> 31; }
+          else if (off === 16) { const x = (R[s]! << 16) >> 16; R[d] = x; R[d + 1] = x >> 31; }
+          else { const x = R[s]!; R[d] = x; R[d + 1] = x >> 31; }
+          break;
+        }
+        case 45: { // MOV32K
+          R[d] = imm;
+          R[d + 1] = 0;
+          break;
+        }
+        case 46: { // MOV32X
           R[d] = off === 8 ? (R[s]! << 24) >> 24 : off === 16 ? (R[s]! << 16) >> 16 : R[s]!;
           R[d + 1] = 0;
           break;
         }
-        case 0xc4: R[d] = R[d]! >> (imm & 31); R[d + 1] = 0; break;
-        case 0xcc: R[d] = R[d]! >> (R[s]! & 31); R[d + 1] = 0; break;
-        case 0xd4: // le16/32/64: truncate on a little-endian machine
-          if (imm === 16) { R[d] = R[d]! & 0xffff; R[d + 1] = 0; } else if (imm === 32) R[d + 1] = 0;
+        case 47: { // ARSH64K
+          const n = imm & 63;
+          if (n === 0) break;
+          if (n < 32) { R[d] = (R[d]! >>> n) | (R[d + 1]! << (32 - n)); R[d + 1] = R[d + 1]! >> n; } else { R[d] = R[d + 1]! >> (n - 32); R[d + 1] = R[d + 1]! >> 31; }
           break;
-        case 0xdc: // be16/32/64
+        }
+        case 48: { // ARSH64X
+          const n = R[s]! & 63;
+          if (n === 0) break;
+          if (n < 32) { R[d] = (R[d]! >>> n) | (R[d + 1]! << (32 - n)); R[d + 1] = R[d + 1]! >> n; } else { R[d] = R[d + 1]! >> (n - 32); R[d + 1] = R[d + 1]! >> 31; }
+          break;
+        }
+        case 49: { // ARSH32K
+          const b = imm;
+          R[d] = R[d]! >> (b & 31);
+          R[d + 1] = 0;
+          break;
+        }
+        case 50: { // ARSH32X
+          const b = R[s]!;
+          R[d] = R[d]! >> (b & 31);
+          R[d + 1] = 0;
+          break;
+        }
+        case 51: { // BSWAP
           if (imm === 16) { const x = R[d]!; R[d] = ((x & 0xff) << 8) | ((x >>> 8) & 0xff); R[d + 1] = 0; }
           else if (imm === 32) { R[d] = bswap32(R[d]!); R[d + 1] = 0; }
           else { const lo = R[d]!; R[d] = bswap32(R[d + 1]!); R[d + 1] = bswap32(lo); }
           break;
-        // ---------------- JMP ----------------
-        case 0x05: pc += w >> 16; break; // ja
-        case 0x06: pc += imm; break; // gotol
-        case 0xe5: break; // may_goto: the loop budget is never exhausted here (see kernel-mapping.md)
-        case 0x15: case 0x1d: case 0x16: case 0x1e: // jeq
-        case 0x25: case 0x2d: case 0x26: case 0x2e: // jgt
-        case 0x35: case 0x3d: case 0x36: case 0x3e: // jge
-        case 0x45: case 0x4d: case 0x46: case 0x4e: // jset
-        case 0x55: case 0x5d: case 0x56: case 0x5e: // jne
-        case 0x65: case 0x6d: case 0x66: case 0x6e: // jsgt
-        case 0x75: case 0x7d: case 0x76: case 0x7e: // jsge
-        case 0xa5: case 0xad: case 0xa6: case 0xae: // jlt
-        case 0xb5: case 0xbd: case 0xb6: case 0xbe: // jle
-        case 0xc5: case 0xcd: case 0xc6: case 0xce: // jslt
-        case 0xd5: case 0xdd: case 0xd6: case 0xde: { // jsle
-          const alo = R[d]!;
-          const blo = w & 8 ? R[s]! : imm;
-          let ahi: number, bhi: number;
-          if (w & 1) { ahi = R[d + 1]!; bhi = w & 8 ? R[s + 1]! : imm >> 31; } else { ahi = 0; bhi = 0; }
-          let t: boolean;
-          switch (w & 0xf0) {
-            case 0x10: t = alo === blo && ahi === bhi; break;
-            case 0x50: t = alo !== blo || ahi !== bhi; break;
-            case 0x40: t = (alo & blo) !== 0 || (ahi & bhi) !== 0; break;
-            case 0x20: t = ahi === bhi ? alo >>> 0 > blo >>> 0 : ahi >>> 0 > bhi >>> 0; break;
-            case 0x30: t = ahi === bhi ? alo >>> 0 >= blo >>> 0 : ahi >>> 0 > bhi >>> 0; break;
-            case 0xa0: t = ahi === bhi ? alo >>> 0 < blo >>> 0 : ahi >>> 0 < bhi >>> 0; break;
-            case 0xb0: t = ahi === bhi ? alo >>> 0 <= blo >>> 0 : ahi >>> 0 < bhi >>> 0; break;
-            default: {
-              // signed: JMP compares hi words signed; JMP32 compares the low words signed
-              if (w & 1) {
-                if (ahi !== bhi) { t = (w & 0xf0) === 0x60 || (w & 0xf0) === 0x70 ? ahi > bhi : ahi < bhi; break; }
-                const ua = alo >>> 0, ub = blo >>> 0;
-                switch (w & 0xf0) {
-                  case 0x60: t = ua > ub; break;
-                  case 0x70: t = ua >= ub; break;
-                  case 0xc0: t = ua < ub; break;
-                  default: t = ua <= ub;
-                }
-              } else {
-                switch (w & 0xf0) {
-                  case 0x60: t = alo > blo; break;
-                  case 0x70: t = alo >= blo; break;
-                  case 0xc0: t = alo < blo; break;
-                  default: t = alo <= blo;
-                }
-              }
-            }
-          }
-          if (t) pc += w >> 16;
+        }
+        case 52: { // LE
+          if (imm === 16) { R[d] = R[d]! & 0xffff; R[d + 1] = 0; } else if (imm === 32) R[d + 1] = 0;
           break;
         }
-        case 0x85: { // call
-          if (((w >>> 12) & 0xf) === 1) { // bpf-to-bpf
+        case 53: { // BE
+          if (imm === 16) { const x = R[d]!; R[d] = ((x & 0xff) << 8) | ((x >>> 8) & 0xff); R[d + 1] = 0; }
+          else if (imm === 32) { R[d] = bswap32(R[d]!); R[d + 1] = 0; }
+          else { const lo = R[d]!; R[d] = bswap32(R[d + 1]!); R[d + 1] = bswap32(lo); }
+          break;
+        }
+        case 54: { // JA
+          pc += off;
+          break;
+        }
+        case 55: { // GOTOL
+          pc += imm;
+          break;
+        }
+        case 56: { // MAY_GOTO
+          break; // the loop budget is never exhausted here (see kernel-mapping.md)
+        }
+        case 57: { // CALL
+          if (((w >>> 12) & 0xf) === 1) { // bpf-to-bpf call
             if (depth + 1 >= MAX_FRAMES) { this.executed = count; this.faultPc = pc; return RUN_STATUS.CALL_DEPTH; }
             frameRet[depth] = pc + 1;
             frameProg[depth] = prog;
@@ -389,22 +644,22 @@ export class Interpreter implements HelperEnv {
           const ctl = fn(this);
           lens = mem.lens;
           writable = mem.writable;
+          nreg = lens.length;
           if (ctl !== HELPER_CTRL.CONTINUE) {
             if (ctl === HELPER_CTRL.TAIL_CALL && this.tailCallTarget !== undefined) {
               prog = this.tailCallTarget;
               this.tailCallTarget = undefined;
               this.prog = prog;
-              prog.stats.runCnt++;
-              P = prog.image;
+              P = this.#decoded(prog);
               helperAt = prog.helperAt;
               pc = 0;
               continue;
             }
-            this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT;
+            { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
           }
           break;
         }
-        case 0x95: { // exit
+        case 58: { // EXIT
           if (depth === 0) { this.executed = count; return RUN_STATUS.OK; }
           depth--;
           const b = depth * 10;
@@ -413,114 +668,422 @@ export class Interpreter implements HelperEnv {
           if (frameProg[depth] !== prog) {
             prog = frameProg[depth]!;
             this.prog = prog;
-            P = prog.image;
+            P = this.#decoded(prog);
             helperAt = prog.helperAt;
           }
           continue;
         }
-        // ---------------- LD_IMM64 ----------------
-        case 0x18:
-          R[d] = imm; R[d + 1] = P[pc * 2 + 3]!;
+        case 59: { // JEQ64K
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = imm, bhi = imm >> 31;
+          if (alo === blo && ahi === bhi) pc += off;
+          break;
+        }
+        case 60: { // JEQ64X
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = R[s]!, bhi = R[s + 1]!;
+          if (alo === blo && ahi === bhi) pc += off;
+          break;
+        }
+        case 61: { // JEQ32K
+          const a = R[d]!;
+          const b = imm;
+          if (a === b) pc += off;
+          break;
+        }
+        case 62: { // JEQ32X
+          const a = R[d]!;
+          const b = R[s]!;
+          if (a === b) pc += off;
+          break;
+        }
+        case 63: { // JGT64K
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = imm, bhi = imm >> 31;
+          if (ahi === bhi ? alo >>> 0 > blo >>> 0 : ahi >>> 0 > bhi >>> 0) pc += off;
+          break;
+        }
+        case 64: { // JGT64X
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = R[s]!, bhi = R[s + 1]!;
+          if (ahi === bhi ? alo >>> 0 > blo >>> 0 : ahi >>> 0 > bhi >>> 0) pc += off;
+          break;
+        }
+        case 65: { // JGT32K
+          const a = R[d]!;
+          const b = imm;
+          if (a >>> 0 > b >>> 0) pc += off;
+          break;
+        }
+        case 66: { // JGT32X
+          const a = R[d]!;
+          const b = R[s]!;
+          if (a >>> 0 > b >>> 0) pc += off;
+          break;
+        }
+        case 67: { // JGE64K
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = imm, bhi = imm >> 31;
+          if (ahi === bhi ? alo >>> 0 >= blo >>> 0 : ahi >>> 0 > bhi >>> 0) pc += off;
+          break;
+        }
+        case 68: { // JGE64X
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = R[s]!, bhi = R[s + 1]!;
+          if (ahi === bhi ? alo >>> 0 >= blo >>> 0 : ahi >>> 0 > bhi >>> 0) pc += off;
+          break;
+        }
+        case 69: { // JGE32K
+          const a = R[d]!;
+          const b = imm;
+          if (a >>> 0 >= b >>> 0) pc += off;
+          break;
+        }
+        case 70: { // JGE32X
+          const a = R[d]!;
+          const b = R[s]!;
+          if (a >>> 0 >= b >>> 0) pc += off;
+          break;
+        }
+        case 71: { // JSET64K
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = imm, bhi = imm >> 31;
+          if ((alo & blo) !== 0 || (ahi & bhi) !== 0) pc += off;
+          break;
+        }
+        case 72: { // JSET64X
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = R[s]!, bhi = R[s + 1]!;
+          if ((alo & blo) !== 0 || (ahi & bhi) !== 0) pc += off;
+          break;
+        }
+        case 73: { // JSET32K
+          const a = R[d]!;
+          const b = imm;
+          if ((a & b) !== 0) pc += off;
+          break;
+        }
+        case 74: { // JSET32X
+          const a = R[d]!;
+          const b = R[s]!;
+          if ((a & b) !== 0) pc += off;
+          break;
+        }
+        case 75: { // JNE64K
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = imm, bhi = imm >> 31;
+          if (alo !== blo || ahi !== bhi) pc += off;
+          break;
+        }
+        case 76: { // JNE64X
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = R[s]!, bhi = R[s + 1]!;
+          if (alo !== blo || ahi !== bhi) pc += off;
+          break;
+        }
+        case 77: { // JNE32K
+          const a = R[d]!;
+          const b = imm;
+          if (a !== b) pc += off;
+          break;
+        }
+        case 78: { // JNE32X
+          const a = R[d]!;
+          const b = R[s]!;
+          if (a !== b) pc += off;
+          break;
+        }
+        case 79: { // JSGT64K
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = imm, bhi = imm >> 31;
+          if (ahi === bhi ? alo >>> 0 > blo >>> 0 : ahi > bhi) pc += off;
+          break;
+        }
+        case 80: { // JSGT64X
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = R[s]!, bhi = R[s + 1]!;
+          if (ahi === bhi ? alo >>> 0 > blo >>> 0 : ahi > bhi) pc += off;
+          break;
+        }
+        case 81: { // JSGT32K
+          const a = R[d]!;
+          const b = imm;
+          if (a > b) pc += off;
+          break;
+        }
+        case 82: { // JSGT32X
+          const a = R[d]!;
+          const b = R[s]!;
+          if (a > b) pc += off;
+          break;
+        }
+        case 83: { // JSGE64K
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = imm, bhi = imm >> 31;
+          if (ahi === bhi ? alo >>> 0 >= blo >>> 0 : ahi > bhi) pc += off;
+          break;
+        }
+        case 84: { // JSGE64X
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = R[s]!, bhi = R[s + 1]!;
+          if (ahi === bhi ? alo >>> 0 >= blo >>> 0 : ahi > bhi) pc += off;
+          break;
+        }
+        case 85: { // JSGE32K
+          const a = R[d]!;
+          const b = imm;
+          if (a >= b) pc += off;
+          break;
+        }
+        case 86: { // JSGE32X
+          const a = R[d]!;
+          const b = R[s]!;
+          if (a >= b) pc += off;
+          break;
+        }
+        case 87: { // JLT64K
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = imm, bhi = imm >> 31;
+          if (ahi === bhi ? alo >>> 0 < blo >>> 0 : ahi >>> 0 < bhi >>> 0) pc += off;
+          break;
+        }
+        case 88: { // JLT64X
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = R[s]!, bhi = R[s + 1]!;
+          if (ahi === bhi ? alo >>> 0 < blo >>> 0 : ahi >>> 0 < bhi >>> 0) pc += off;
+          break;
+        }
+        case 89: { // JLT32K
+          const a = R[d]!;
+          const b = imm;
+          if (a >>> 0 < b >>> 0) pc += off;
+          break;
+        }
+        case 90: { // JLT32X
+          const a = R[d]!;
+          const b = R[s]!;
+          if (a >>> 0 < b >>> 0) pc += off;
+          break;
+        }
+        case 91: { // JLE64K
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = imm, bhi = imm >> 31;
+          if (ahi === bhi ? alo >>> 0 <= blo >>> 0 : ahi >>> 0 < bhi >>> 0) pc += off;
+          break;
+        }
+        case 92: { // JLE64X
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = R[s]!, bhi = R[s + 1]!;
+          if (ahi === bhi ? alo >>> 0 <= blo >>> 0 : ahi >>> 0 < bhi >>> 0) pc += off;
+          break;
+        }
+        case 93: { // JLE32K
+          const a = R[d]!;
+          const b = imm;
+          if (a >>> 0 <= b >>> 0) pc += off;
+          break;
+        }
+        case 94: { // JLE32X
+          const a = R[d]!;
+          const b = R[s]!;
+          if (a >>> 0 <= b >>> 0) pc += off;
+          break;
+        }
+        case 95: { // JSLT64K
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = imm, bhi = imm >> 31;
+          if (ahi === bhi ? alo >>> 0 < blo >>> 0 : ahi < bhi) pc += off;
+          break;
+        }
+        case 96: { // JSLT64X
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = R[s]!, bhi = R[s + 1]!;
+          if (ahi === bhi ? alo >>> 0 < blo >>> 0 : ahi < bhi) pc += off;
+          break;
+        }
+        case 97: { // JSLT32K
+          const a = R[d]!;
+          const b = imm;
+          if (a < b) pc += off;
+          break;
+        }
+        case 98: { // JSLT32X
+          const a = R[d]!;
+          const b = R[s]!;
+          if (a < b) pc += off;
+          break;
+        }
+        case 99: { // JSLE64K
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = imm, bhi = imm >> 31;
+          if (ahi === bhi ? alo >>> 0 <= blo >>> 0 : ahi < bhi) pc += off;
+          break;
+        }
+        case 100: { // JSLE64X
+          const alo = R[d]!, ahi = R[d + 1]!;
+          const blo = R[s]!, bhi = R[s + 1]!;
+          if (ahi === bhi ? alo >>> 0 <= blo >>> 0 : ahi < bhi) pc += off;
+          break;
+        }
+        case 101: { // JSLE32K
+          const a = R[d]!;
+          const b = imm;
+          if (a <= b) pc += off;
+          break;
+        }
+        case 102: { // JSLE32X
+          const a = R[d]!;
+          const b = R[s]!;
+          if (a <= b) pc += off;
+          break;
+        }
+        case 103: { // LDDW
+          R[d] = imm;
+          R[d + 1] = P[pc * 2 + 3]!;
           pc += 2;
           continue;
-        // ---------------- LDX ----------------
-        case 0x61: case 0x69: case 0x71: case 0x79: case 0x81: case 0x89: case 0x91: {
-          const code = w & 0xff;
-          const size = code & 0x10 ? (code & 8 ? 8 : 1) : code & 8 ? 2 : 4;
-          const ri = (R[s + 1]! - HI0) | 0;
-          const a = (R[s]! >>> 0) + (w >> 16);
-          if (ri < 0 || ri >= lens.length || a < 0 || a + size > lens[ri]!) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
-          const dv = views[ri]!;
-          switch (code) {
-            case 0x61: R[d] = dv.getInt32(a, true); R[d + 1] = 0; break;
-            case 0x69: R[d] = dv.getUint16(a, true); R[d + 1] = 0; break;
-            case 0x71: R[d] = dv.getUint8(a); R[d + 1] = 0; break;
-            case 0x79: R[d] = dv.getInt32(a, true); R[d + 1] = dv.getInt32(a + 4, true); break;
-            case 0x81: { const v = dv.getInt32(a, true); R[d] = v; R[d + 1] = v >> 31; break; }
-            case 0x89: { const v = dv.getInt16(a, true); R[d] = v; R[d + 1] = v >> 31; break; }
-            default: { const v = dv.getInt8(a); R[d] = v; R[d + 1] = v >> 31; }
-          }
-          break;
         }
-        // ---------------- ST / STX ----------------
-        case 0x62: case 0x6a: case 0x72: case 0x7a: case 0x63: case 0x6b: case 0x73: case 0x7b: {
-          const code = w & 0xff;
-          const size = code & 0x10 ? (code & 8 ? 8 : 1) : code & 8 ? 2 : 4;
-          const ri = (R[d + 1]! - HI0) | 0;
-          const a = (R[d]! >>> 0) + (w >> 16);
-          if (ri < 0 || ri >= lens.length || a < 0 || a + size > lens[ri]! || writable[ri] === 0) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
-          const dv = views[ri]!;
-          const lo = code & 1 ? R[s]! : imm;
-          switch (size) {
-            case 4: dv.setInt32(a, lo, true); break;
-            case 2: dv.setInt16(a, lo, true); break;
-            case 1: dv.setInt8(a, lo); break;
-            default: dv.setInt32(a, lo, true); dv.setInt32(a + 4, code & 1 ? R[s + 1]! : imm >> 31, true);
-          }
-          break;
-        }
-        // ---------------- atomics ----------------
-        case 0xc3: case 0xdb: case 0xd3: case 0xcb: {
-          const code = w & 0xff;
-          const size = code === 0xdb ? 8 : code === 0xc3 ? 4 : code === 0xcb ? 2 : 1;
-          if (imm === 0x100) { // load-acquire: dst = *(src + off)
-            const ri = (R[s + 1]! - HI0) | 0;
-            const a = (R[s]! >>> 0) + (w >> 16);
-            if (ri < 0 || ri >= lens.length || a < 0 || a + size > lens[ri]!) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
-            const dv = views[ri]!;
-            if (size === 8) { R[d] = dv.getInt32(a, true); R[d + 1] = dv.getInt32(a + 4, true); }
-            else { R[d] = size === 4 ? dv.getInt32(a, true) : size === 2 ? dv.getUint16(a, true) : dv.getUint8(a); R[d + 1] = 0; }
-            break;
-          }
-          const ri = (R[d + 1]! - HI0) | 0;
-          const a = (R[d]! >>> 0) + (w >> 16);
-          if (ri < 0 || ri >= lens.length || a < 0 || a + size > lens[ri]! || writable[ri] === 0) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
-          const dv = views[ri]!;
-          if (imm === 0x110) { // store-release
-            const v = R[s]!;
-            if (size === 8) { dv.setInt32(a, v, true); dv.setInt32(a + 4, R[s + 1]!, true); }
-            else if (size === 4) dv.setInt32(a, v, true); else if (size === 2) dv.setInt16(a, v, true); else dv.setInt8(a, v);
-            break;
-          }
-          if (size !== 4 && size !== 8) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
-          const olo = dv.getInt32(a, true);
-          const ohi = size === 8 ? dv.getInt32(a + 4, true) : 0;
-          const slo = R[s]!, shi = size === 8 ? R[s + 1]! : 0;
-          let nlo: number, nhi: number;
-          let store = true;
-          switch (imm) {
-            case 0x00: case 0x01: nlo = (olo + slo) | 0; nhi = (ohi + shi + ((nlo >>> 0) < (olo >>> 0) ? 1 : 0)) | 0; break;
-            case 0x40: case 0x41: nlo = olo | slo; nhi = ohi | shi; break;
-            case 0x50: case 0x51: nlo = olo & slo; nhi = ohi & shi; break;
-            case 0xa0: case 0xa1: nlo = olo ^ slo; nhi = ohi ^ shi; break;
-            case 0xe1: nlo = slo; nhi = shi; break;
-            case 0xf1: { // cmpxchg: compare with R0, R0 = old always
-              const eq = size === 8 ? olo === R[0] && ohi === R[1] : olo === R[0];
-              nlo = slo; nhi = shi; store = eq;
-              R[0] = olo; R[1] = ohi;
-              break;
-            }
-            default: this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT;
-          }
-          if (store) { dv.setInt32(a, nlo, true); if (size === 8) dv.setInt32(a + 4, nhi, true); }
-          if ((imm & 1) !== 0 && imm !== 0xf1) { R[s] = olo; R[s + 1] = ohi; }
-          break;
-        }
-        // ---------------- legacy packet loads ----------------
-        case 0x20: case 0x28: case 0x30: case 0x40: case 0x48: case 0x50: {
-          const code = w & 0xff;
+        case 104: { // LDPKT
+          const code = prog.image[pc * 2]! & 0xff;
           const size = code & 0x10 ? 1 : code & 8 ? 2 : 4;
-          const off = code & 0x40 ? (R[s]! + imm) | 0 : imm;
+          const at = code & 0x40 ? (R[s]! + imm) | 0 : imm;
           const ld = prog.typeOps.ldPacket;
-          const v = ld === undefined ? -1 : ld(this, off, size);
+          const v = ld === undefined ? -1 : ld(this, at, size);
           lens = mem.lens;
           writable = mem.writable;
+          nreg = lens.length;
           if (v < 0) { R[0] = 0; R[1] = 0; this.executed = count; return RUN_STATUS.OK; }
-          R[0] = v | 0; R[1] = 0;
+          R[0] = v | 0;
+          R[1] = 0;
+          break;
+        }
+        case 105: { // LDXW
+          const ri = (R[s + 1]! - HI0) | 0;
+          const a = (R[s]! >>> 0) + off;
+          if (ri >>> 0 >= nreg || a < 0 || a + 4 > lens[ri]!) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
+          const dv = views[ri]!;
+          R[d] = dv.getInt32(a, true); R[d + 1] = 0;
+          break;
+        }
+        case 106: { // LDXH
+          const ri = (R[s + 1]! - HI0) | 0;
+          const a = (R[s]! >>> 0) + off;
+          if (ri >>> 0 >= nreg || a < 0 || a + 2 > lens[ri]!) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
+          const dv = views[ri]!;
+          R[d] = dv.getUint16(a, true); R[d + 1] = 0;
+          break;
+        }
+        case 107: { // LDXB
+          const ri = (R[s + 1]! - HI0) | 0;
+          const a = (R[s]! >>> 0) + off;
+          if (ri >>> 0 >= nreg || a < 0 || a + 1 > lens[ri]!) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
+          const dv = views[ri]!;
+          R[d] = dv.getUint8(a); R[d + 1] = 0;
+          break;
+        }
+        case 108: { // LDXDW
+          const ri = (R[s + 1]! - HI0) | 0;
+          const a = (R[s]! >>> 0) + off;
+          if (ri >>> 0 >= nreg || a < 0 || a + 8 > lens[ri]!) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
+          const dv = views[ri]!;
+          R[d] = dv.getInt32(a, true); R[d + 1] = dv.getInt32(a + 4, true);
+          break;
+        }
+        case 109: { // LDXSW
+          const ri = (R[s + 1]! - HI0) | 0;
+          const a = (R[s]! >>> 0) + off;
+          if (ri >>> 0 >= nreg || a < 0 || a + 4 > lens[ri]!) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
+          const dv = views[ri]!;
+          const x = dv.getInt32(a, true); R[d] = x; R[d + 1] = x >> 31;
+          break;
+        }
+        case 110: { // LDXSH
+          const ri = (R[s + 1]! - HI0) | 0;
+          const a = (R[s]! >>> 0) + off;
+          if (ri >>> 0 >= nreg || a < 0 || a + 2 > lens[ri]!) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
+          const dv = views[ri]!;
+          const x = dv.getInt16(a, true); R[d] = x; R[d + 1] = x >> 31;
+          break;
+        }
+        case 111: { // LDXSB
+          const ri = (R[s + 1]! - HI0) | 0;
+          const a = (R[s]! >>> 0) + off;
+          if (ri >>> 0 >= nreg || a < 0 || a + 1 > lens[ri]!) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
+          const dv = views[ri]!;
+          const x = dv.getInt8(a); R[d] = x; R[d + 1] = x >> 31;
+          break;
+        }
+        case 112: { // STW
+          const ri = (R[d + 1]! - HI0) | 0;
+          const a = (R[d]! >>> 0) + off;
+          if (ri >>> 0 >= nreg || a < 0 || a + 4 > lens[ri]! || writable[ri] === 0) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
+          const dv = views[ri]!;
+          dv.setInt32(a, imm, true);
+          break;
+        }
+        case 113: { // STH
+          const ri = (R[d + 1]! - HI0) | 0;
+          const a = (R[d]! >>> 0) + off;
+          if (ri >>> 0 >= nreg || a < 0 || a + 2 > lens[ri]! || writable[ri] === 0) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
+          const dv = views[ri]!;
+          dv.setInt16(a, imm, true);
+          break;
+        }
+        case 114: { // STB
+          const ri = (R[d + 1]! - HI0) | 0;
+          const a = (R[d]! >>> 0) + off;
+          if (ri >>> 0 >= nreg || a < 0 || a + 1 > lens[ri]! || writable[ri] === 0) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
+          const dv = views[ri]!;
+          dv.setInt8(a, imm);
+          break;
+        }
+        case 115: { // STDW
+          const ri = (R[d + 1]! - HI0) | 0;
+          const a = (R[d]! >>> 0) + off;
+          if (ri >>> 0 >= nreg || a < 0 || a + 8 > lens[ri]! || writable[ri] === 0) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
+          const dv = views[ri]!;
+          dv.setInt32(a, imm, true); dv.setInt32(a + 4, imm >> 31, true);
+          break;
+        }
+        case 116: { // STXW
+          const ri = (R[d + 1]! - HI0) | 0;
+          const a = (R[d]! >>> 0) + off;
+          if (ri >>> 0 >= nreg || a < 0 || a + 4 > lens[ri]! || writable[ri] === 0) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
+          const dv = views[ri]!;
+          dv.setInt32(a, R[s]!, true);
+          break;
+        }
+        case 117: { // STXH
+          const ri = (R[d + 1]! - HI0) | 0;
+          const a = (R[d]! >>> 0) + off;
+          if (ri >>> 0 >= nreg || a < 0 || a + 2 > lens[ri]! || writable[ri] === 0) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
+          const dv = views[ri]!;
+          dv.setInt16(a, R[s]!, true);
+          break;
+        }
+        case 118: { // STXB
+          const ri = (R[d + 1]! - HI0) | 0;
+          const a = (R[d]! >>> 0) + off;
+          if (ri >>> 0 >= nreg || a < 0 || a + 1 > lens[ri]! || writable[ri] === 0) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
+          const dv = views[ri]!;
+          dv.setInt8(a, R[s]!);
+          break;
+        }
+        case 119: { // STXDW
+          const ri = (R[d + 1]! - HI0) | 0;
+          const a = (R[d]! >>> 0) + off;
+          if (ri >>> 0 >= nreg || a < 0 || a + 8 > lens[ri]! || writable[ri] === 0) { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
+          const dv = views[ri]!;
+          dv.setInt32(a, R[s]!, true); dv.setInt32(a + 4, R[s + 1]!, true);
+          break;
+        }
+        case 120: { // ATOMIC
+          const st = this.#atomic(prog.image[pc * 2]! & 0xff, d, s, off, imm);
+          if (st !== RUN_STATUS.OK) { this.executed = count; this.faultPc = pc; return st; }
           break;
         }
         default:
-          this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT;
+          { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
       }
       pc++;
     }
