@@ -80,6 +80,8 @@ export class NlWriter {
   #buf: Uint8Array;
   #dv: DataView;
   #len = 0;
+  // bytes at or beyond #dirty are still zero (never written since allocation)
+  #dirty = 0;
 
   constructor(capacity = 256) {
     this.#buf = new Uint8Array(Math.max(16, capacity));
@@ -100,6 +102,7 @@ export class NlWriter {
     next.set(this.#buf.subarray(0, this.#len));
     this.#buf = next;
     this.#dv = new DataView(next.buffer);
+    this.#dirty = this.#len;
   }
 
   /** Reserve `n` bytes (zeroed) plus padding to 4; returns their offset. */
@@ -107,8 +110,11 @@ export class NlWriter {
     const total = nlaAlign(n);
     this.#ensure(total);
     const at = this.#len;
-    this.#buf.fill(0, at, at + total);
-    this.#len += total;
+    const end = at + total;
+    // only bytes written before (then dropped by truncate/nestCancel) need zeroing
+    if (at < this.#dirty) this.#buf.fill(0, at, Math.min(end, this.#dirty));
+    this.#len = end;
+    if (end > this.#dirty) this.#dirty = end;
     return at;
   }
 
@@ -224,6 +230,15 @@ export class NlWriter {
   }
   /** nla_put_string: UTF-8 bytes plus a terminating NUL. */
   string(type: number, s: string): number {
+    const n = s.length;
+    let ascii = n < 0xfff0;
+    for (let i = 0; ascii && i < n; i++) if (s.charCodeAt(i) > 0x7f) ascii = false;
+    if (ascii) {
+      // ASCII fast path: no TextEncoder allocation (the NUL is already there: reserve zeroes)
+      const at = this.#header(type, n + 1);
+      for (let i = 0; i < n; i++) this.#buf[at + 4 + i] = s.charCodeAt(i);
+      return at;
+    }
     const b = utf8Encoder.encode(s);
     const at = this.#header(type, b.length + 1);
     this.#buf.set(b, at + 4);

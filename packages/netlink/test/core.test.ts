@@ -386,3 +386,22 @@ describe('printer', () => {
     expect(text).toContain('NL_POLICY_TYPE_ATTR_MAX_VALUE_U 4294967295');
   });
 });
+
+describe('NlWriter reuse after cancel', () => {
+  it('bytes dropped by nestCancel/truncate never leak into later padding or strings', () => {
+    const w = new NlWriter(16);
+    const n = w.nestStart(1);
+    w.attr(2, new Uint8Array(40).fill(0xff));
+    w.nestCancel(n);
+    w.string(3, 'a'); // 4 + 2 -> 8, NUL and padding must be zero
+    w.u8(4, 1);
+    w.truncate(8);
+    w.attr(5, new Uint8Array([0xee])); // padding after it must be zero
+    expect(toHex(w.finish())).toBe('0600' + '0300' + '61000000' + '0500' + '0500' + 'ee000000');
+    const long = new NlWriter(16);
+    long.attr(1, new Uint8Array(100).fill(0xaa)); // grows the buffer
+    long.truncate(0);
+    long.string(2, 'é'); // non-ASCII path
+    expect(toHex(long.finish())).toBe('0700' + '0200' + 'c3a90000');
+  });
+});
