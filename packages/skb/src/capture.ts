@@ -666,19 +666,23 @@ export class PcapngWriter extends BufferedWriter {
     const cap = iface.snaplen > 0 ? Math.min(data.length, iface.snaplen) : data.length;
     const len = 32 + ((cap + 3) & ~3);
     this.reserve(len);
-    const p = this.#blockStart(PCAPNG_BLOCK.EPB, len);
+    const v = this.view;
+    const p = this.pos + 8;
+    v.setUint32(this.pos, PCAPNG_BLOCK.EPB, this.le);
+    v.setUint32(this.pos + 4, len, this.le);
     const q = this.#q;
     if (iface.tsResolution === 9) mulAdd64(tsSec, 1_000_000_000, tsNsec, q);
     else mulAdd64(tsSec, 1_000_000, Math.floor(tsNsec / 1000), q);
-    const v = this.view;
     v.setUint32(p, ifId, this.le);
     v.setUint32(p + 4, q.hi, this.le);
     v.setUint32(p + 8, q.lo, this.le);
     v.setUint32(p + 12, cap, this.le);
     v.setUint32(p + 16, origLen >>> 0, this.le);
-    this.buf.set(cap === data.length ? data : data.subarray(0, cap), p + 20);
-    this.buf.fill(0, p + 20 + cap, p + 20 + ((cap + 3) & ~3));
-    this.#blockEnd(len);
+    const b = this.buf;
+    b.set(cap === data.length ? data : data.subarray(0, cap), p + 20);
+    for (let i = p + 20 + cap, end = p + 20 + ((cap + 3) & ~3); i < end; i++) b[i] = 0;
+    v.setUint32(this.pos + len - 4, len, this.le);
+    this.pos += len;
   }
 
   #blockStart(type: number, len: number): number {

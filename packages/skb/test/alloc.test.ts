@@ -7,7 +7,7 @@ import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { Prng, SimClock } from '@tcbpf/base';
 import {
-  CaptureDecoder, NetNamespace, PcapWriter, SkBuff, csumPartial, ethTypeTrans, generatePackets, inetProtoCsumReplace4,
+  CaptureDecoder, NetNamespace, PcapWriter, PcapngWriter, SkBuff, csumPartial, ethTypeTrans, generatePackets, inetProtoCsumReplace4,
   type ByteSink, type CaptureCursor,
 } from '../src/index.js';
 
@@ -98,6 +98,21 @@ describe('per-packet paths allocate nothing', () => {
     const per = await bytesPerOp(
       () => {
         writer = new PcapWriter(memSink, { bufferSize: FILE.length * 5 + 1024 });
+        for (const p of PK.slice(0, 200)) writer.writePacket(p.data, p.tsSec, p.tsNsec);
+      },
+      () => {
+        for (let k = 0; k < 4; k++) for (const p of PK) writer.writePacket(p.data, p.tsSec, p.tsNsec);
+        return 4 * PK.length;
+      },
+    );
+    expect(per).toBeLessThan(1);
+  });
+
+  it('PcapngWriter.writePacket (ns timestamps split without BigInt): < 1 byte per packet', async () => {
+    let writer = new PcapngWriter(memSink);
+    const per = await bytesPerOp(
+      () => {
+        writer = new PcapngWriter(memSink, { bufferSize: FILE.length * 5 + 4096, interfaces: [{ tsResolution: 9 }] });
         for (const p of PK.slice(0, 200)) writer.writePacket(p.data, p.tsSec, p.tsNsec);
       },
       () => {
