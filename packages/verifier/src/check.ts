@@ -100,6 +100,8 @@ export class Checker {
   private stack: { st: VState; insn: number; logLen: number }[] = [];
   private st!: VState;
   private scratched = 0;
+  private readonly scratchedStack = new Uint8Array(64);
+  private anyStackScratched = false;
   private lastFail: string[] = [];
   private readonly subprogOf: Int32Array;
 
@@ -165,6 +167,7 @@ export class Checker {
       items.push(`R${i}=${regStr(r)}`);
     });
     if (!scratchedOnly) items.push(...stackStr(f));
+    else if (this.anyStackScratched) items.push(...stackStr(f, this.scratchedStack));
     return (this.st.frames.length > 1 ? `frame${f.frameno}: ` : '') + items.join(' ');
   }
 
@@ -206,18 +209,18 @@ export class Checker {
         doPrintState = false;
       }
       if ((this.o.logLevel & 1) !== 0) {
-        if (this.scratched !== 0) {
+        if (this.scratched !== 0 || this.anyStackScratched) {
           const s = this.printState(true);
           this.vlog(`${idx}: ${s}`);
         }
-        this.scratched = 0;
+        this.clearScratch();
         this.vlog(`${idx}: ${disasmInsn(this.p, idx)}`);
       }
       const next = this.step(idx);
-      if ((this.o.logLevel & 1) !== 0 && this.scratched !== 0 && next >= 0 && this.log.length > 0) {
+      if ((this.o.logLevel & 1) !== 0 && (this.scratched !== 0 || this.anyStackScratched) && next >= 0 && this.log.length > 0) {
         const last = this.log.length - 1;
         this.log[last] = `${alignPad(this.log[last]!)}; ${this.printState(true)}`;
-        this.scratched = 0;
+        this.clearScratch();
       }
       if (next === -1) {
         // path ended at exit
@@ -229,6 +232,21 @@ export class Checker {
       prevInsn = idx;
       this.st.insn = next;
     }
+  }
+
+  private clearScratch(): void {
+    this.scratched = 0;
+    if (this.anyStackScratched) this.scratchedStack.fill(0);
+    this.anyStackScratched = false;
+  }
+
+  private scratchStack(f: Frame, off: number, size: number): void {
+    if (f !== this.st.cur) return;
+    for (let o = off; o < off + size; o++) {
+      if (o < -512 || o >= 0) continue;
+      this.scratchedStack[(-o - 1) >> 3] = 1;
+    }
+    this.anyStackScratched = true;
   }
 
   /** pop_stack; false when nothing is left. */
@@ -274,7 +292,7 @@ export class Checker {
       n++;
       if (old.branches > 0) {
         if (this.statesEqual(old, this.st, true)) {
-          this.fail('EINVAL', `infinite loop detected at insn ${idx}`, ['cur state:', ...this.stateLines(this.st), 'old state:', ...this.stateLines(old)]);
+          this.fail('EINVAL', `infinite loop detected at insn ${idx}`, [`cur state: ${this.stateLines(this.st).join(' ')}`, `old state: ${this.stateLines(old).join(' ')}`]);
         }
         if (this.jmps - this.prevJmps < 20 && this.processed - this.prevInsns < 100) addNew = false;
       } else if (this.statesEqual(old, this.st, false)) {
@@ -834,6 +852,7 @@ export class Checker {
 
   private stackWrite(reg: Reg, off0: number, size: number, valueReg: number, stImm?: bigint): void {
     const f = this.frameOf(reg);
+    if (reg.tm === 0n) this.scratchStack(f, off0 + Number(s64(reg.tv)), size);
     if (reg.tm !== 0n) {
       // variable offset write: every byte possibly touched becomes MISC (ZERO stays if writing zero)
       const lo = Number(reg.smin) + off0;

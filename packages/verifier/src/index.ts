@@ -10,3 +10,4 @@ export { disasmInsn } from './disasm.js';
 
 /** Kernel sources this package models (Linux 6.18), for docs and the demo. */
 export const MODELS: readonly string[] = Object.freeze(['kernel/bpf/verifier.c', 'kernel/bpf/tnum.c', 'kernel/bpf/log.c', 'kernel/bpf/disasm.c', 'net/core/filter.c (tc_cls_act_is_valid_access)']);
+export { rewriteCtxAccesses, CTX_SHADOW } from './rewrite.js';

@@ -4,7 +4,7 @@
 // stack slots (STACK_INVALID/SPILL/MISC/ZERO) and print_verifier_state()'s
 // text (kernel/bpf/log.c).
 import {
-  S32_MAX, S32_MIN, S64_MAX, S64_MIN, type Tnum, U32_MAX, U64_MAX, s64, tnumConst, tnumIntersect, tnumIsConst, tnumRange, tnumStr,
+  S32_MAX, S32_MIN, S64_MAX, S64_MIN, type Tnum, U32_MAX, U64_MAX, s64, tnumConst, tnumIntersect, tnumRange, tnumStr,
   tnumSubreg, tnumWithSubreg, u64,
 } from './tnum.js';
 import { REG_TYPE, REG_TYPE_NAME, type MapDescriptor } from './types.js';
@@ -223,48 +223,74 @@ export class Frame {
   }
 }
 
+/** verbose_snum / verbose_unum of kernel/bpf/log.c: small numbers in decimal, others in hex. */
+function snum(v: bigint): string {
+  return v >= -512n && v <= 512n ? `${v}` : `0x${u64(v).toString(16)}`;
+}
+function unum(v: bigint): string {
+  return v <= 512n ? `${v}` : `0x${v.toString(16)}`;
+}
+
+/** print_scalar_ranges: equal bounds are merged (`smin=smin32=0`). */
+function scalarRanges(r: Reg): string[] {
+  const s32min = BigInt(r.s32min);
+  const s32max = BigInt(r.s32max);
+  const m = [
+    { n: 'smin', v: r.smin, omit: r.smin === S64_MIN },
+    { n: 'smax', v: r.smax, omit: r.smax === S64_MAX },
+    { n: 'umin', v: r.umin, omit: r.umin === 0n },
+    { n: 'umax', v: r.umax, omit: r.umax === U64_MAX },
+    { n: 'smin32', v: s32min >= -512n && s32min <= 512n ? s32min : BigInt(r.s32min >>> 0), omit: r.s32min === S32_MIN },
+    { n: 'smax32', v: s32max >= -512n && s32max <= 512n ? s32max : BigInt(r.s32max >>> 0), omit: r.s32max === S32_MAX },
+    { n: 'umin32', v: BigInt(r.u32min), omit: r.u32min === 0 },
+    { n: 'umax32', v: BigInt(r.u32max), omit: r.u32max === 0xffffffff },
+  ];
+  const out: string[] = [];
+  for (let i = 0; i < m.length; i++) {
+    const a = m[i]!;
+    if (a.omit) continue;
+    const neg1 = a.n[0] === 's' && s64(a.v) < 0n;
+    let text = `${a.n}=`;
+    for (let j = i + 2; j < m.length; j += 2) {
+      const b = m[j]!;
+      if (b.omit || u64(b.v) !== u64(a.v)) continue;
+      const neg2 = b.n[0] === 's' && s64(b.v) < 0n;
+      if (neg2 !== neg1) continue;
+      b.omit = true;
+      text += `${b.n}=`;
+    }
+    out.push(text + (a.n[0] === 's' ? snum(s64(a.v)) : unum(a.v)));
+  }
+  return out;
+}
+
 /** Text of one register as print_verifier_state shows it. */
-export function regStr(r: Reg): string {
+export function regStr(r: Reg, frameno = r.frameno): string {
   const t = r.type;
   if (t === REG_TYPE.SCALAR) {
-    if (r.tm === 0n) return `${s64(r.tv)}`;
-    return `scalar(${scalarParts(r)})`;
+    if (r.tm === 0n) return snum(s64(r.tv));
+    const parts = scalarRanges(r);
+    if (r.tm !== U64_MAX) parts.push(`var_off=${tnumStr(r.tnum)}`);
+    return `scalar(${parts.join(',')})`;
   }
+  const fp = t === REG_TYPE.PTR_TO_STACK && r.frameno !== frameno ? `[${r.frameno}]` : '';
+  if (t === REG_TYPE.PTR_TO_STACK && r.tm === 0n) return `${fp}fp${r.off + Number(s64(r.tv))}`;
   const name = (r.ringbuf ? 'ringbuf_' : '') + (REG_TYPE_NAME[t] ?? '?');
-  if (t === REG_TYPE.PTR_TO_STACK) {
-    if (r.tm === 0n) return `fp${r.off + Number(s64(r.tv))}`;
-    return `fp(off=${r.off},${scalarParts(r)})`;
-  }
   const parts: string[] = [];
   if (r.id !== 0) parts.push(`id=${r.id}`);
   if (r.refObjId !== 0) parts.push(`ref_obj_id=${r.refObjId}`);
-  if (t === REG_TYPE.PTR_TO_MAP_VALUE || t === REG_TYPE.PTR_TO_MAP_VALUE_OR_NULL || t === REG_TYPE.CONST_PTR_TO_MAP) {
-    if (r.off !== 0) parts.push(`off=${r.off}`);
-    if (r.map !== null) parts.push(`ks=${r.map.keySize},vs=${r.map.valueSize}`);
-  } else if (t === REG_TYPE.PTR_TO_PACKET || t === REG_TYPE.PTR_TO_PACKET_META) {
-    if (r.off !== 0) parts.push(`off=${r.off}`);
-    parts.push(`r=${r.range}`);
-  } else if (t === REG_TYPE.PTR_TO_MEM || t === REG_TYPE.PTR_TO_MEM_OR_NULL) {
-    if (r.off !== 0) parts.push(`off=${r.off}`);
-    parts.push(`sz=${r.memSize}`);
-  } else if (r.off !== 0) parts.push(`off=${r.off}`);
-  if (r.tm !== 0n) parts.push(scalarParts(r));
-  return `${name}(${parts.join(',')})`;
-}
-
-function scalarParts(r: Reg): string {
-  const p: string[] = [];
-  const full = r.umin === 0n && r.umax === U64_MAX && r.smin === S64_MIN && r.smax === S64_MAX;
-  if (!full) {
-    if (r.smin !== S64_MIN) p.push(`smin=${r.smin}`);
-    if (r.smax !== S64_MAX) p.push(`smax=${r.smax}`);
-    if (r.umin !== 0n) p.push(`umin=${r.umin}`);
-    if (r.umax !== U64_MAX) p.push(`umax=${r.umax}`);
+  if (r.off !== 0) parts.push(`off=${r.off}`);
+  if (t === REG_TYPE.PTR_TO_PACKET || t === REG_TYPE.PTR_TO_PACKET_META) parts.push(`r=${r.range}`);
+  else if ((t === REG_TYPE.PTR_TO_MAP_VALUE || t === REG_TYPE.PTR_TO_MAP_VALUE_OR_NULL || t === REG_TYPE.CONST_PTR_TO_MAP) && r.map !== null) {
+    parts.push(`ks=${r.map.keySize},vs=${r.map.valueSize}`);
+  } else if (t === REG_TYPE.PTR_TO_MEM || t === REG_TYPE.PTR_TO_MEM_OR_NULL) parts.push(`sz=${r.memSize}`);
+  if (r.tm === 0n) {
+    if (r.tv !== 0n) parts.push(`imm=${r.tv.toString(16)}`);
+  } else {
+    parts.push(...scalarRanges(r));
+    if (r.tm !== U64_MAX) parts.push(`var_off=${tnumStr(r.tnum)}`);
   }
-  if (r.u32min !== 0 && BigInt(r.u32min) !== r.umin) p.push(`umin32=${r.u32min}`);
-  if (r.u32max !== 0xffffffff && BigInt(r.u32max) !== r.umax) p.push(`umax32=${r.u32max}`);
-  if (!tnumIsConst(r.tnum) && r.tm !== U64_MAX) p.push(`var_off=${tnumStr(r.tnum)}`);
-  return p.join(',');
+  return `${fp}${name}(${parts.join(',')})`;
 }
 
 /** Known constant as a tnum, for the fake source register of K-form instructions. */
@@ -276,20 +302,21 @@ export function constReg(v: bigint): Reg {
 }
 
 /** `fp-8=mmmmmmmm` / `fp-8=ctx()` items of a frame's stack. */
-export function stackStr(f: Frame): string[] {
+export function stackStr(f: Frame, only?: Uint8Array): string[] {
   const out: string[] = [];
   for (let spi = 0; spi < 64; spi++) {
+    if (only !== undefined && only[spi] === 0) continue;
     const base = 512 - (spi + 1) * 8;
     let any = false;
     let s = '';
-    for (let i = 0; i < 8; i++) {
+    for (let i = 7; i >= 0; i--) {
       const t = f.stype[base + i]!;
       if (t !== STACK.INVALID) any = true;
       s += SLOT_CHAR[t];
     }
     if (!any) continue;
     const sp = f.spill[spi];
-    if (f.stype[base] === STACK.SPILL && sp) out.push(`fp${-(spi + 1) * 8}=${regStr(sp)}`);
+    if (f.stype[base] === STACK.SPILL && sp) out.push(`fp${-(spi + 1) * 8}=${regStr(sp, f.frameno)}`);
     else out.push(`fp${-(spi + 1) * 8}=${s}`);
   }
   return out;
