@@ -1,0 +1,109 @@
+// Models the kernel's direct map as the JIT sees it (Linux 6.18: JITed code
+// dereferences real kernel addresses): the regions of @tcbpf/ebpf's AddressSpace
+// placed in one WebAssembly linear memory. A region whose bytes already live in
+// this memory ("resident", allocated with alloc()) is used in place; any other
+// region is mirrored: copied in before a run and after every helper call, copied
+// back (writable ones) after the run and before every helper call.
+import type { AddressSpace, Region } from '@tcbpf/ebpf';
+import { LAYOUT } from './layout.js';
+import { WASM, type WasmMemory } from '../wasm/wasm-api.js';
+
+const PAGE = 65536;
+
+/** The linear memory of one JIT instance. */
+export class JitMemory {
+  readonly memory: WasmMemory;
+  readonly bytes: Uint8Array;
+  /** Int32 view over the whole memory (control block, register file, region table). */
+  readonly i32: Int32Array;
+  readonly #as: AddressSpace;
+  readonly #residentEnd: number;
+  #residentTop: number = LAYOUT.HEAP;
+  readonly #mirrorRegion: (Region | undefined)[] = [];
+  readonly #mirrorBase: number[] = [];
+  #mirrorCount = 0;
+  readonly #seen: (Region | undefined)[] = [];
+  #seenCount = 0;
+  #allResident = true;
+
+  /**
+   * @param as the address space whose regions the compiled code reaches
+   * @param pages memory size in 64 KiB pages (fixed: the memory never grows, so views stay valid)
+   * @param residentPages pages reserved for alloc(); the rest mirrors non-resident regions
+   */
+  constructor(as: AddressSpace, pages = 256, residentPages = 64) {
+    this.memory = new WASM.Memory({ initial: pages, maximum: pages });
+    this.bytes = new Uint8Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
+    this.#as = as;
+    this.#residentEnd = Math.min(pages, residentPages) * PAGE;
+  }
+
+  /** Allocate `len` zeroed bytes inside the linear memory (8-aligned); regions bound to them need no copies. */
+  alloc(len: number): Uint8Array {
+    const base = (this.#residentTop + 7) & ~7;
+    if (base + len > this.#residentEnd) throw new RangeError(`jit memory: resident area exhausted (${len} bytes requested)`);
+    this.#residentTop = base + len;
+    return new Uint8Array(this.memory.buffer, base, len);
+  }
+
+  /** Is `b` inside this linear memory? */
+  isResident(b: Uint8Array): boolean {
+    return b.buffer === this.memory.buffer;
+  }
+
+  /**
+   * Rebuild the region table from the address space and copy mirrored regions in.
+   * Returns false when the regions do not fit (too many, or mirror area full).
+   */
+  refresh(): boolean {
+    const as = this.#as;
+    const n = as.count;
+    if (n > LAYOUT.MAX_REGIONS) return false;
+    const T = this.i32;
+    const t0 = LAYOUT.REGION_TABLE >> 2;
+    // fast path: same regions as last time, all resident
+    if (this.#allResident && n === this.#seenCount) {
+      let same = true;
+      for (let i = 0; i < n; i++) if (as.region(i) !== this.#seen[i]) { same = false; break; }
+      if (same) return true;
+    }
+    let cursor = this.#residentEnd;
+    const limit = this.bytes.length;
+    this.#mirrorCount = 0;
+    let allResident = true;
+    for (let i = 0; i < LAYOUT.MAX_REGIONS; i++) {
+      const e = t0 + i * (LAYOUT.REGION_ENTRY >> 2);
+      const r = i < n ? as.region(i) : undefined;
+      this.#seen[i] = r;
+      if (r === undefined) { T[e] = 0; T[e + 1] = 0; T[e + 2] = 0; continue; }
+      const len = r.bytes.byteLength;
+      let base: number;
+      if (r.bytes.buffer === this.memory.buffer) base = r.bytes.byteOffset;
+      else {
+        allResident = false;
+        base = (cursor + 7) & ~7;
+        if (base + len > limit) return false;
+        cursor = base + len;
+        this.bytes.set(r.bytes, base);
+        this.#mirrorRegion[this.#mirrorCount] = r;
+        this.#mirrorBase[this.#mirrorCount] = base;
+        this.#mirrorCount++;
+      }
+      T[e] = base; T[e + 1] = len; T[e + 2] = r.writable ? len : 0;
+    }
+    this.#seenCount = n;
+    this.#allResident = allResident;
+    return true;
+  }
+
+  /** Copy writable mirrored regions back to their owners' bytes. */
+  syncOut(): void {
+    for (let k = 0; k < this.#mirrorCount; k++) {
+      const r = this.#mirrorRegion[k]!;
+      if (!r.writable) continue;
+      const base = this.#mirrorBase[k]!;
+      r.bytes.set(this.bytes.subarray(base, base + r.bytes.byteLength));
+    }
+  }
+}
