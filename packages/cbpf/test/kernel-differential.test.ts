@@ -211,5 +211,5 @@ describe.skipIf(!oracle.ok)(`kernel differential: SO_ATTACH_FILTER on lo (kernel
     expect(accepted).toBeGreaterThanOrEqual(50);
     expect(refused).toBeGreaterThanOrEqual(50);
     process.stdout.write(`cbpf kernel differential: ${programs.length} programs (${accepted} accepted, ${refused} refused), ${frameChecks} frame copies compared, 0 disagreements\n`);
-  });
+  }, 900_000); // the full-size run (TCBPF_FUZZ=full) takes about a minute
 });
