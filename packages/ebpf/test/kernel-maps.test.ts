@@ -79,6 +79,13 @@ const SCRIPTS: readonly Script[] = [
       { op: 'delete', key: k32(1) }, { op: 'lookup', key: k32(1) }, { op: 'iterate' }],
   },
   {
+    name: 'LRU_PERCPU_HASH: per-CPU values, eviction instead of E2BIG',
+    create: { type: T.LRU_PERCPU_HASH, key: 4, value: 4, max: 2 },
+    unordered: true,
+    ops: [{ op: 'update', key: k32(1), value: 'PERCPU:4' }, { op: 'lookup', key: k32(1) }, { op: 'update', key: k32(1), value: 'PERCPU:4', flags: U.NOEXIST },
+      { op: 'update', key: k32(9), value: 'PERCPU:4', flags: U.EXIST }, { op: 'delete', key: k32(1) }, { op: 'delete', key: k32(1) }, { op: 'iterate' }],
+  },
+  {
     name: 'LPM_TRIE: longest prefix match, exact delete, prefixlen checks, full trie ENOSPC',
     create: { type: T.LPM_TRIE, key: 8, value: 4, max: 3, flags: F.NO_PREALLOC },
     ops: [
@@ -190,7 +197,7 @@ describe.skipIf(!o.ok)(`map commands agree with the kernel (kernel: ${o.reason |
     const kfd = (await k.mapCreate(c.type, c.key, c.value, c.max, c.flags ?? 0, kInner));
     if (!kfd.ok) throw new Error(`kernel map_create failed: errno ${kfd.errno}`);
     const fd = sys.mapCreate({ mapType: c.type, keySize: c.key, valueSize: c.value, maxEntries: c.max, mapFlags: c.flags ?? 0, ...(oInner !== undefined ? { innerMapFd: oInner } : {}) });
-    const percpu = c.type === T.PERCPU_ARRAY || c.type === T.PERCPU_HASH;
+    const percpu = c.type === T.PERCPU_ARRAY || c.type === T.PERCPU_HASH || c.type === T.LRU_PERCPU_HASH;
     const sysVal = percpu ? ((c.value + 7) & ~7) * ncpu : c.value;
     const kOther = (await k.mapCreate(T.HASH, 4, 4, 1)) as { ok: true; value: number };
     const oOther = sys.mapCreate({ mapType: T.HASH, keySize: 4, valueSize: 4, maxEntries: 1 });

@@ -5,17 +5,17 @@ import { BPF_FUNC_NAMES } from '@tcbpf/uapi';
 import type { Insn } from './insn.js';
 import { OPCODES, OP_KIND } from './opcodes.js';
 
-const KALU: Readonly<Record<number, string>> = {
+const KALU: Readonly<Record<number, string>> = Object.freeze({
   0x00: '+=', 0x10: '-=', 0x20: '*=', 0x30: '/=', 0x40: '|=', 0x50: '&=', 0x60: '<<=', 0x70: '>>=',
   0x90: '%=', 0xa0: '^=', 0xb0: '=', 0xc0: 's>>=',
-};
-const KJMP: Readonly<Record<number, string>> = {
+});
+const KJMP: Readonly<Record<number, string>> = Object.freeze({
   0x10: '==', 0x20: '>', 0x30: '>=', 0x40: '&', 0x50: '!=', 0x60: 's>', 0x70: 's>=',
   0xa0: '<', 0xb0: '<=', 0xc0: 's<', 0xd0: 's<=',
-};
-const KSIZE: Readonly<Record<number, string>> = { 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' };
-const KSSIZE: Readonly<Record<number, string>> = { 1: 's8', 2: 's16', 4: 's32' };
-const KATOMIC: Readonly<Record<number, string>> = { 0x00: 'add', 0x40: 'or', 0x50: 'and', 0xa0: 'xor' };
+});
+const KSIZE: Readonly<Record<number, string>> = Object.freeze({ 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' });
+const KSSIZE: Readonly<Record<number, string>> = Object.freeze({ 1: 's8', 2: 's16', 4: 's32' });
+const KATOMIC: Readonly<Record<number, string>> = Object.freeze({ 0x00: 'add', 0x40: 'or', 0x50: 'and', 0xa0: 'xor' });
 
 function sgn(n: number): string {
   return n < 0 ? `${n}` : `+${n}`;

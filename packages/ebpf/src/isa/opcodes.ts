@@ -38,16 +38,16 @@ export interface OpcodeInfo {
   readonly name: string;
 }
 
-const ALU_NAMES: Readonly<Record<number, string>> = {
+const ALU_NAMES: Readonly<Record<number, string>> = Object.freeze({
   0x00: 'add', 0x10: 'sub', 0x20: 'mul', 0x30: 'div', 0x40: 'or', 0x50: 'and', 0x60: 'lsh', 0x70: 'rsh',
   0x80: 'neg', 0x90: 'mod', 0xa0: 'xor', 0xb0: 'mov', 0xc0: 'arsh', 0xd0: 'end',
-};
-const JMP_NAMES: Readonly<Record<number, string>> = {
+});
+const JMP_NAMES: Readonly<Record<number, string>> = Object.freeze({
   0x00: 'ja', 0x10: 'jeq', 0x20: 'jgt', 0x30: 'jge', 0x40: 'jset', 0x50: 'jne', 0x60: 'jsgt', 0x70: 'jsge',
   0x80: 'call', 0x90: 'exit', 0xa0: 'jlt', 0xb0: 'jle', 0xc0: 'jslt', 0xd0: 'jsle', 0xe0: 'jcond',
-};
-const SIZE_BYTES: Readonly<Record<number, number>> = { 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 };
-const SIZE_SUFFIX: Readonly<Record<number, string>> = { 0x00: 'w', 0x08: 'h', 0x10: 'b', 0x18: 'dw' };
+});
+const SIZE_BYTES: Readonly<Record<number, number>> = Object.freeze({ 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 });
+const SIZE_SUFFIX: Readonly<Record<number, string>> = Object.freeze({ 0x00: 'w', 0x08: 'h', 0x10: 'b', 0x18: 'dw' });
 
 function info(code: number): OpcodeInfo | undefined {
   const cls = code & 7;
