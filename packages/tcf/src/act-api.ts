@@ -5,7 +5,8 @@
 // (add/replace/delete/get/flush/dump) with their notifications.
 import { KernelError, kerr } from '@tcbpf/base';
 import { NLM_F, RTM, TCA_ACT, TCA_ROOT, TCA_STATS, TC_ACT } from '@tcbpf/uapi';
-import { NlWriter, parseAttrs, NLA_POLICY, type NlAttrs } from './nlattr.js';
+import { NlWriter, parseAttrs, type NlAttrs } from './nlattr.js';
+import { parseNestedAt, TCF_ACTION_POLICY, type NlaPolicy } from '@tcbpf/netlink';
 import { TcStats, type TcfResult, type TcSkb } from './sch-generic.js';
 import type { TcfChain, TcfProto } from './cls-api.js';
 import type { RtnlRequest, TcNet } from './kernel.js';
@@ -25,6 +26,8 @@ export interface TcActionInitArgs {
   readonly tp: TcfProto | null;
   /** TCA_ACT_FLAGS_AT_INGRESS: the filter's parent minor is TC_H_MIN_INGRESS (is_qdisc_ingress). */
   readonly atIngress: boolean;
+  /** nla_parse_nested_deprecated(..., policy, extack) of TCA_ACT_OPTIONS: throws like the kernel's policy checks. */
+  checkPolicy(policy: NlaPolicy): void;
 }
 
 /** struct tc_action_ops. */
@@ -176,20 +179,12 @@ export function tcfActionRelease(a: TcAction, bind: boolean): void {
   }
 }
 
-/** The action policy of TCA_ACT_* (tcf_action_policy). */
-function actionNestParse(buf: Uint8Array, off: number): NlAttrs {
+/** Parse one action nest at `off` with tcf_action_policy (and the request's extack, as the kernel passes it). */
+function actionNestParse(net: TcNet, buf: Uint8Array, off: number): NlAttrs {
   const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  parseNestedAt(buf, v, off, 0, TCF_ACTION_POLICY, 'deprecated', net.curExt);
   const len = v.getUint16(off, true);
-  const tb = parseAttrs(buf, off + 4, off + len, TCA_ACT.MAX);
-  NLA_POLICY.minLen(tb, TCA_ACT.INDEX, 4);
-  NLA_POLICY.maxLen(tb, TCA_ACT.COOKIE, 16);
-  for (const t of [TCA_ACT.FLAGS, TCA_ACT.HW_STATS]) {
-    if (tb.has(t) && tb.len(t) !== 8) throw kerr('ERANGE', 'Attribute failed policy validation', { attrOffset: tb.at(t) });
-  }
-  if (tb.has(TCA_ACT.OPTIONS) && tb.len(TCA_ACT.OPTIONS) > 0 && tb.len(TCA_ACT.OPTIONS) < 4) {
-    throw kerr('ERANGE', 'Attribute failed policy validation', { attrOffset: tb.at(TCA_ACT.OPTIONS) });
-  }
-  return tb;
+  return parseAttrs(buf, off + 4, off + len, TCA_ACT.MAX);
 }
 
 /** A staged action of tcf_action_init: new (not in IDR yet) or existing. */
@@ -215,7 +210,7 @@ export function tcfActionInit(net: TcNet, nest: NlAttrs, nestType: number, tp: T
   // resolve all kinds first (tc_action_load_ops)
   const parsed: { tb: NlAttrs; ops: TcActionOps }[] = [];
   for (const off of nests) {
-    const atb = actionNestParse(tb.buf, off);
+    const atb = actionNestParse(net, tb.buf, off);
     if (!atb.has(TCA_ACT.KIND)) throw kerr('EINVAL', 'TC action kind must be specified');
     const kind = atb.str(TCA_ACT.KIND);
     if (kind.length >= 16) throw kerr('EINVAL', 'TC action name too long');
@@ -235,6 +230,11 @@ export function tcfActionInit(net: TcNet, nest: NlAttrs, nestType: number, tp: T
         replace,
         tp,
         atIngress,
+        checkPolicy: (policy) => {
+          if (!opts) return;
+          const o = atb.at(TCA_ACT.OPTIONS);
+          parseNestedAt(atb.buf, atb.view, o, 0, policy, 'deprecated', net.curExt);
+        },
       });
       const created = !a.inIdr;
       staged.push({ a, created, held: !created && bind });
@@ -360,12 +360,13 @@ export class TcfExts {
 
 // ------------------------------------------------------------------ rtnetlink
 
-function tcaGetFill(w: NlWriter, actions: readonly TcAction[], portid: number, seq: number, flags: number, event: number): void {
+function tcaGetFill(w: NlWriter, actions: readonly TcAction[], portid: number, seq: number, flags: number, event: number, warning = ''): void {
   const m = w.msgStart(event, flags, seq, portid);
   w.zeros(4);
   const tab = w.nestStart(TCA_ROOT.TAB);
   tcfActionDump(w, actions, 1, false);
   w.nestEnd(tab);
+  if (warning !== '') w.str(TCA_ROOT.EXT_WARN_MSG, warning);
   w.msgEnd(m);
 }
 
@@ -381,7 +382,7 @@ export function tcCtlAction(net: TcNet, req: RtnlRequest): void {
     const held = acts.filter((a) => before.has(a));
     for (const a of held) a.refcnt++;
     const w = new NlWriter();
-    tcaGetFill(w, acts, req.portid, req.seq, req.flags, RTM.NEWACTION);
+    tcaGetFill(w, acts, req.portid, req.seq, req.flags, RTM.NEWACTION, req.warning);
     for (const a of held) a.refcnt--;
     const b = w.bytes();
     req.notify(b);
@@ -400,7 +401,7 @@ export function tcCtlAction(net: TcNet, req: RtnlRequest): void {
   const found: TcAction[] = [];
   for (let i = 1; i <= TCA_ACT.MAX_PRIO; i++) {
     if (!tb.has(i)) break;
-    const atb = actionNestParse(tb.buf, tb.at(i));
+    const atb = actionNestParse(net, tb.buf, tb.at(i));
     if (!atb.has(TCA_ACT.INDEX)) throw kerr('EINVAL', 'Action index attribute missing');
     const index = atb.u32(TCA_ACT.INDEX);
     const ops = atb.has(TCA_ACT.KIND) ? net.kernel.actOps(atb.str(TCA_ACT.KIND)) : undefined;
@@ -430,7 +431,7 @@ export function tcCtlAction(net: TcNet, req: RtnlRequest): void {
 
 function tcaActionFlush(net: TcNet, req: RtnlRequest, tb: NlAttrs): void {
   if (!tb.has(1)) throw kerr('EINVAL', 'Netlink action attributes missing');
-  const atb = actionNestParse(tb.buf, tb.at(1));
+  const atb = actionNestParse(net, tb.buf, tb.at(1));
   const ops = atb.has(TCA_ACT.KIND) ? net.kernel.actOps(atb.str(TCA_ACT.KIND)) : undefined;
   if (!ops) throw kerr('EINVAL', 'Cannot flush unknown TC action');
   const m = idr(net, ops.kind);

@@ -2,6 +2,7 @@
 // egress or ingress, the nesting limit (MIRRED_NEST_LIMIT 4), overlimits on a
 // missing/down target, and the tc_mirred dump.
 import { kerr } from '@tcbpf/base';
+import { MIRRED_POLICY } from '@tcbpf/netlink';
 import { TCA_ID, TCA_MIRRED, TCA_MIRRED_EACTION, TC_ACT } from '@tcbpf/uapi';
 import { tcfActionCheckCtrlact, tcfActionSetCtrlact, tcfIdrCheck, tcfIdrCreate, type TcAction, type TcActionInitArgs, type TcActionOps } from './act-api.js';
 import type { TcfResult, TcSkb } from './sch-generic.js';
@@ -24,7 +25,7 @@ function isRedirect(e: number): boolean {
 function mirredInit(args: TcActionInitArgs): TcAction {
   const tb = args.parse(TCA_MIRRED.MAX);
   if (!tb) throw kerr('EINVAL', 'act_mirred: Mirred requires attributes to be passed');
-  if (tb.has(TCA_MIRRED.PARMS) && tb.len(TCA_MIRRED.PARMS) < 28) throw kerr('EINVAL', 'Attribute failed policy validation', { attrOffset: tb.at(TCA_MIRRED.PARMS) });
+  args.checkPolicy(MIRRED_POLICY);
   if (!tb.has(TCA_MIRRED.PARMS)) throw kerr('EINVAL', 'act_mirred: Missing required mirred parameters');
   const d = tb.data(TCA_MIRRED.PARMS);
   const v = new DataView(d.buffer, d.byteOffset, d.byteLength);

@@ -5,7 +5,7 @@
 // RTM_{NEW,DEL,GET}CHAIN with the kernel's errno and extack text.
 import { kerr } from '@tcbpf/base';
 import { NLM_F, RTM, TCA, TC_ACT, TC_H, TCM_IFINDEX_MAGIC } from '@tcbpf/uapi';
-import { NlWriter, parseAttrs, NLA_POLICY, type NlAttrs } from './nlattr.js';
+import { NlWriter, parseAttrs, type NlAttrs } from './nlattr.js';
 import type { Qdisc, TcSkb } from './sch-generic.js';
 import type { TcfResult } from './sch-generic.js';
 import type { TcNet, RtnlRequest } from './kernel.js';
@@ -265,17 +265,6 @@ function beProto(p: number): number {
   return ((p & 0xff) << 8) | ((p >>> 8) & 0xff);
 }
 
-/** rtm_tca_policy (CHAIN/INGRESS_BLOCK/EGRESS_BLOCK u32, RATE binary ≤ 2, DUMP_INVISIBLE flag). */
-export function tcaPolicy(tca: NlAttrs): void {
-  NLA_POLICY.maxLen(tca, TCA.RATE, 2);
-  NLA_POLICY.minLen(tca, TCA.CHAIN, 4);
-  NLA_POLICY.minLen(tca, TCA.INGRESS_BLOCK, 4);
-  NLA_POLICY.minLen(tca, TCA.EGRESS_BLOCK, 4);
-  if (tca.has(TCA.DUMP_INVISIBLE) && tca.len(TCA.DUMP_INVISIBLE) !== 0) {
-    throw kerr('ERANGE', 'Attribute failed policy validation', { attrOffset: tca.at(TCA.DUMP_INVISIBLE) });
-  }
-}
-
 /** Decoded tcmsg header. */
 export interface TcMsg {
   readonly ifindex: number;
@@ -327,7 +316,7 @@ function tcfBlockFind(net: TcNet, t: TcMsg, forNew: boolean): BlockLoc {
 }
 
 /** tcf_fill_node: one RTM_*TFILTER message; returns false if the filter could not be dumped. */
-export function tcfFillNode(w: NlWriter, tp: TcfProto, block: TcfBlock, q: Qdisc | null, parent: number, fh: unknown, portid: number, seq: number, flags: number, event: number): void {
+export function tcfFillNode(w: NlWriter, tp: TcfProto, block: TcfBlock, q: Qdisc | null, parent: number, fh: unknown, portid: number, seq: number, flags: number, event: number, warning = ''): void {
   const m = w.msgStart(event, flags, seq, portid);
   const hdr = w.zeros(20);
   if (q) {
@@ -344,12 +333,13 @@ export function tcfFillNode(w: NlWriter, tp: TcfProto, block: TcfBlock, q: Qdisc
     const h = tp.ops.dump(tp, fh, w);
     w.setU32(hdr + 8, h);
   }
+  if (warning !== '') w.str(TCA.EXT_WARN_MSG, warning);
   w.msgEnd(m);
 }
 
 function tfilterNotify(req: RtnlRequest, tp: TcfProto, block: TcfBlock, q: Qdisc | null, parent: number, fh: unknown, event: number, unicast: boolean): void {
   const w = new NlWriter();
-  tcfFillNode(w, tp, block, q, parent, fh, req.portid, req.seq, req.flags, event);
+  tcfFillNode(w, tp, block, q, parent, fh, req.portid, req.seq, req.flags, event, req.warning);
   const b = w.bytes();
   if (unicast) req.unicast(b);
   else req.notify(b);
@@ -357,7 +347,6 @@ function tfilterNotify(req: RtnlRequest, tp: TcfProto, block: TcfBlock, q: Qdisc
 
 /** RTM_NEWTFILTER (tc_new_tfilter). */
 export function tcNewTfilter(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAttrs): void {
-  tcaPolicy(tca);
   const protocol = beProto(t.info & TC_H.MIN_MASK);
   let prio = (t.info & TC_H.MAJ_MASK) >>> 0;
   let prioAllocate = false;
@@ -425,7 +414,6 @@ export function tcNewTfilter(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAttr
 
 /** RTM_DELTFILTER (tc_del_tfilter). */
 export function tcDelTfilter(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAttrs): void {
-  tcaPolicy(tca);
   const protocol = beProto(t.info & TC_H.MIN_MASK);
   const prio = (t.info & TC_H.MAJ_MASK) >>> 0;
   if (prio === 0 && (protocol !== 0 || t.handle !== 0 || tca.has(TCA.KIND))) {
@@ -480,7 +468,6 @@ export function tcDelTfilter(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAttr
 
 /** RTM_GETTFILTER without NLM_F_DUMP (tc_get_tfilter). */
 export function tcGetTfilter(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAttrs): void {
-  tcaPolicy(tca);
   const protocol = beProto(t.info & TC_H.MIN_MASK);
   const prio = (t.info & TC_H.MAJ_MASK) >>> 0;
   if (prio === 0) throw kerr('ENOENT', 'Invalid filter command with priority of zero');
@@ -581,7 +568,6 @@ function chainLocate(net: TcNet, t: TcMsg): TcfBlock {
 
 /** RTM_NEWCHAIN / RTM_DELCHAIN / RTM_GETCHAIN (tc_ctl_chain). */
 export function tcCtlChain(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAttrs): void {
-  tcaPolicy(tca);
   const block = chainLocate(net, t);
   const chainIndex = tca.has(TCA.CHAIN) ? tca.u32(TCA.CHAIN) : 0;
   if (chainIndex > TC_CHAIN_MAX) throw kerr('EINVAL', 'Specified chain index exceeds upper limit');

@@ -4,8 +4,9 @@
 // kernel instance that owns namespaces, devices, the clock, the PRNG, the
 // registered qdisc/classifier/action kinds and the rtnetlink endpoint.
 import { KernelError, Prng, SimClock } from '@tcbpf/base';
-import { NLM_F, NLMSG, NLMSGERR_ATTR, RTM, RTNLGRP, TCM_IFINDEX_MAGIC } from '@tcbpf/uapi';
+import { NLM_F, NLMSG, RTM, RTNLGRP, TCM_IFINDEX_MAGIC } from '@tcbpf/uapi';
 import { NlWriter } from './nlattr.js';
+import { ExtAck, netlinkAck, netlinkAckError, netlinkDumpDone, nlmsgParse, RTM_TCA_POLICY, TCF_TFILTER_DUMP_POLICY, TCAA_POLICY } from '@tcbpf/netlink';
 import { NetNamespace, HOOK, type NetDevice, type SkBuff } from '@tcbpf/skb';
 import { NetDev } from './netdev.js';
 import { Datapath } from './dev-core.js';
@@ -76,7 +77,15 @@ export class RtnlRequest {
   readonly seq: number;
   readonly portid: number;
   readonly msg: Uint8Array;
-  warning = '';
+  /** The request's extended ACK (struct netlink_ext_ack). */
+  readonly ext = new ExtAck();
+  /** The extack message of a successful request (a warning; TCA_EXT_WARN_MSG in notifications). */
+  get warning(): string {
+    return this.ext.msg;
+  }
+  set warning(m: string) {
+    this.ext.setMsg(m);
+  }
   /** GET with NLM_F_DUMP. */
   get isDump(): boolean {
     return (this.type & 3) === 2 && (this.flags & NLM_F.DUMP) === NLM_F.DUMP;
@@ -112,6 +121,8 @@ export class TcNet {
   readonly sockets: RtnlSocket[] = [];
   /** The device layer (@tcbpf/skb). */
   readonly ns: NetNamespace;
+  /** The extack of the request being processed (handlers that pass one to a policy parse use it). */
+  curExt: ExtAck | null = null;
   /** Datapath state of the (single modelled) CPU. */
   atIngress = false;
   mirredNest = 0;
@@ -202,18 +213,62 @@ export class TcNet {
     const view = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
     const req = new RtnlRequest(sock, msg, view);
     if (!(req.flags & NLM_F.REQUEST) || req.type < NLMSG.MIN_TYPE) return;
+    const opts = { portid: req.portid, capAck: sock.capAck, extAck: sock.extAck };
+    this.curExt = req.ext;
+    try {
+      this.#process(req, view, opts);
+    } finally {
+      this.curExt = null;
+    }
+  }
+
+  #process(req: RtnlRequest, view: DataView, opts: { portid: number; capAck: boolean; extAck: boolean }): void {
+    const msg = req.msg;
+    if (isDump(req)) {
+      // netlink_dump: a failing dumpit ends the dump with its errno in NLMSG_DONE
+      let code = 0;
+      try {
+        this.#validate(req);
+        this.#dispatch(req, view);
+      } catch (e) {
+        if (!KernelError.isInstance(e)) throw e;
+        req.ext.adopt(e);
+        code = e.negErrno;
+      }
+      req.unicast(netlinkDumpDone(req.seq, code, code === 0 ? null : req.ext, opts));
+      return;
+    }
     let err: KernelError | null = null;
     try {
+      this.#validate(req);
       this.#dispatch(req, view);
-      if (isDump(req)) {
-        this.#done(req);
-        return;
-      }
     } catch (e) {
       if (!KernelError.isInstance(e)) throw e;
       err = e;
     }
-    if (err !== null || req.flags & NLM_F.ACK) this.#ack(req, err);
+    if (err !== null) {
+      req.unicast(netlinkAckError(msg, err, req.ext, opts));
+      return;
+    }
+    if (req.flags & NLM_F.ACK) req.unicast(netlinkAck(msg, 0, req.ext, opts));
+  }
+
+  /** The top-level parse each handler starts with (nlmsg_parse_deprecated with its policy and the extack). */
+  #validate(req: RtnlRequest): void {
+    const t = req.type;
+    if (t === RTM.NEWACTION || t === RTM.DELACTION || t === RTM.GETACTION) {
+      // RTM_{NEW,DEL,GET}ACTION parse their top level with a NULL policy; the dump uses tcaa_policy
+      if (req.isDump) nlmsgParse(req.msg, 0, 4, TCAA_POLICY, 'deprecated', req.ext);
+      return;
+    }
+    if (t === RTM.GETTCLASS && req.isDump) return;
+    if (t === RTM.GETTFILTER && req.isDump) {
+      if (req.msg.length < 16 + 20) return; // tc_dump_tfilter: too short → empty dump
+      nlmsgParse(req.msg, 0, 20, TCF_TFILTER_DUMP_POLICY, 'deprecated', req.ext);
+      return;
+    }
+    const isTc = t === RTM.NEWQDISC || t === RTM.DELQDISC || t === RTM.GETQDISC || t === RTM.NEWTCLASS || t === RTM.DELTCLASS || t === RTM.GETTCLASS || t === RTM.NEWTFILTER || t === RTM.DELTFILTER || t === RTM.GETTFILTER || t === RTM.NEWCHAIN || t === RTM.DELCHAIN || t === RTM.GETCHAIN;
+    if (isTc) nlmsgParse(req.msg, 0, 20, RTM_TCA_POLICY, 'deprecated', req.ext);
   }
 
   #dispatch(req: RtnlRequest, view: DataView): void {
@@ -255,36 +310,6 @@ export class TcNet {
       default:
         return tcCtlChain(this, req, tcm, tca);
     }
-  }
-
-  /** NLMSG_DONE of a dump (error 0). */
-  #done(req: RtnlRequest): void {
-    const w = new NlWriter();
-    const m = w.msgStart(NLMSG.DONE, NLM_F.MULTI, req.seq, req.portid);
-    w.setS32(w.zeros(4), 0);
-    w.msgEnd(m);
-    req.unicast(w.bytes());
-  }
-
-  /** netlink_ack: error (or 0) + echoed request (capped on success) + extack TLVs. */
-  #ack(req: RtnlRequest, err: KernelError | null): void {
-    const sock = req.sock;
-    const w = new NlWriter();
-    const msgText = err ? err.extack : req.warning;
-    const hasTlv = sock.extAck && (msgText !== '' || (err !== null && err.attrOffset !== undefined));
-    const capped = err === null || sock.capAck;
-    let flags = capped ? NLM_F.CAPPED : 0;
-    if (hasTlv) flags |= NLM_F.ACK_TLVS;
-    const m = w.msgStart(NLMSG.ERROR, flags, req.seq, req.portid);
-    w.setS32(w.zeros(4), err ? -err.code : 0);
-    if (capped) w.raw(req.msg.subarray(0, 16));
-    else w.raw(req.msg);
-    if (hasTlv) {
-      if (msgText !== '') w.str(NLMSGERR_ATTR.MSG, msgText);
-      if (err !== null && err.attrOffset !== undefined && err.attrOffset >= 0) w.u32(NLMSGERR_ATTR.OFFS, err.attrOffset);
-    }
-    w.msgEnd(m);
-    req.unicast(w.bytes());
   }
 }
 

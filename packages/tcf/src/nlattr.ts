@@ -3,9 +3,8 @@
 // a message writer producing the exact bytes the kernel emits (host order =
 // little-endian, 4-byte alignment, no NLA_F_NESTED on tc dumps, no PAD
 // attributes on x86-64). Control path only.
-// NOTE: a local copy of the subset tc needs until @tcbpf/netlink's codec lands
-// (see docs/kernel-mapping.md).
-import { kerr } from '@tcbpf/base';
+// Validation (policies, extack, acks) is @tcbpf/netlink's; this is the small
+// reader/writer the tc handlers use on the already validated bytes.
 import { NLA_F, NLMSG } from '@tcbpf/uapi';
 
 const enc = new TextEncoder();
@@ -100,18 +99,6 @@ export function parseAttrs(buf: Uint8Array, start: number, end: number, maxtype:
   a.leftover = p < end ? end - p : 0;
   return a;
 }
-
-/** Policy checks of lib/nlattr.c validate_nla for the scalar types tc uses. */
-export const NLA_POLICY = Object.freeze({
-  /** NLA_U8/16/32/64: payload must be at least the size (longer is accepted). */
-  minLen(a: NlAttrs, t: number, size: number): void {
-    if (a.has(t) && a.len(t) < size) throw kerr('ERANGE', 'Attribute failed policy validation', { attrOffset: a.at(t) });
-  },
-  /** NLA_BINARY with a maximum length. */
-  maxLen(a: NlAttrs, t: number, max: number): void {
-    if (a.has(t) && a.len(t) > max) throw kerr('ERANGE', 'Attribute failed policy validation', { attrOffset: a.at(t) });
-  },
-});
 
 /** Growable writer of netlink messages (control path; allocates freely). */
 export class NlWriter {

@@ -9,7 +9,7 @@ import { NlWriter, type NlAttrs } from './nlattr.js';
 import { Qdisc, gnetDumpStats, type QdiscOps } from './sch-generic.js';
 import type { NetDev } from './netdev.js';
 import type { RtnlRequest, TcNet } from './kernel.js';
-import { tcaPolicy, type TcMsg } from './cls-api.js';
+import type { TcMsg } from './cls-api.js';
 import { noqueueQdiscOps } from './sch-generic-ops.js';
 
 /** Every qdisc of a device's root tree (dev->qdisc and the leaves below it). */
@@ -100,7 +100,6 @@ function qdiscCreate(net: TcNet, req: RtnlRequest, dev: NetDev, parent: number, 
 
 /** RTM_NEWQDISC (tc_modify_qdisc). */
 export function tcModifyQdisc(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAttrs): void {
-  tcaPolicy(tca);
   const dev = net.devs.get(t.ifindex);
   if (!dev) throw kerr('ENODEV');
   const clid = t.parent;
@@ -210,7 +209,6 @@ function qdiscLeaf(p: Qdisc, classid: number): Qdisc | null {
 
 /** RTM_DELQDISC / RTM_GETQDISC (tc_get_qdisc). */
 export function tcGetQdisc(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAttrs): void {
-  tcaPolicy(tca);
   const dev = net.devs.get(t.ifindex);
   if (!dev) throw kerr('ENODEV');
   const clid = t.parent;
@@ -303,7 +301,6 @@ function tcFillTclass(w: NlWriter, q: Qdisc, cl: unknown, portid: number, seq: n
 
 /** RTM_{NEW,DEL,GET}TCLASS (tc_ctl_tclass). */
 export function tcCtlTclass(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAttrs): void {
-  tcaPolicy(tca);
   const dev = net.devs.get(t.ifindex);
   if (!dev) throw kerr('ENODEV');
   let portid = t.parent;

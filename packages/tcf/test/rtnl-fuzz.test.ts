@@ -5,7 +5,10 @@
 // kind) afterwards equals the dump before. Sizes: fuzzRuns(ci, full).
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { fuzzRuns, fuzzSeed } from '@tcbpf/testing';
+import { fuzzFull, fuzzRuns, fuzzSeed } from '@tcbpf/testing';
+
+/** Full-size runs take minutes: a per-test timeout instead of the default 60 s. */
+const TIMEOUT = fuzzFull() ? 3_600_000 : 60_000;
 import { toHex } from '@tcbpf/base';
 import { NLM_F, RTM, TCA, TCA_ACT, TCA_ROOT, TC_ACT } from '@tcbpf/uapi';
 import { NlWriter, TCA_HTB, TCA_MATCHALL, gactSpec, mirredSpec, matchallOptions, writeActions, type ActionSpec, type AttrWriter } from '../src/index.js';
@@ -203,7 +206,7 @@ describe('rtnetlink endpoint under malformed input', () => {
   const base = populated();
   const tpl = templates(base);
 
-  test.prop([fc.nat(tpl.length - 1), fc.array(mutation, { minLength: 1, maxLength: 6 })], { numRuns: fuzzRuns(300, 20_000), seed: fuzzSeed() })(
+  test.prop([fc.nat(tpl.length - 1), fc.array(mutation, { minLength: 1, maxLength: 6 })], { numRuns: fuzzRuns(300, 10_000), seed: fuzzSeed() })(
     'fuzz: a refused mutated request leaves every dump unchanged',
     (which, muts) => {
       const sim = populated();
@@ -213,9 +216,10 @@ describe('rtnetlink endpoint under malformed input', () => {
       expect(errs.length).toBeLessThanOrEqual(1);
       if (errs.length === 1 && errs[0] !== 0) expect(snapshot(sim)).toBe(before);
     },
+    TIMEOUT,
   );
 
-  test.prop([fc.uint8Array({ minLength: 0, maxLength: 200 }), fc.constantFrom(36, 37, 38, 40, 41, 42, 44, 45, 46, 48, 49, 50, 100, 101, 102), fc.nat(0xffff)], { numRuns: fuzzRuns(300, 20_000), seed: fuzzSeed() })(
+  test.prop([fc.uint8Array({ minLength: 0, maxLength: 200 }), fc.constantFrom(36, 37, 38, 40, 41, 42, 44, 45, 46, 48, 49, 50, 100, 101, 102), fc.nat(0xffff)], { numRuns: fuzzRuns(300, 10_000), seed: fuzzSeed() })(
     'fuzz: random bodies of every tc message type are answered and refusals change nothing',
     (body, type, flags) => {
       const sim = populated();
@@ -234,9 +238,10 @@ describe('rtnetlink endpoint under malformed input', () => {
         if (v.getUint16(4, true) === 2 && v.getInt32(16, true) !== 0) expect(snapshot(sim)).toBe(before);
       }
     },
+    TIMEOUT,
   );
 
-  test.prop([fc.array(fc.tuple(fc.nat(tpl.length - 1), fc.array(mutation, { maxLength: 3 })), { minLength: 1, maxLength: 12 })], { numRuns: fuzzRuns(60, 3_000), seed: fuzzSeed() })(
+  test.prop([fc.array(fc.tuple(fc.nat(tpl.length - 1), fc.array(mutation, { maxLength: 3 })), { minLength: 1, maxLength: 12 })], { numRuns: fuzzRuns(60, 2_000), seed: fuzzSeed() })(
     'fuzz: sequences of (mutated) requests: each refusal is a no-op, the instance stays consistent',
     (steps) => {
       const sim = populated();
@@ -248,6 +253,7 @@ describe('rtnetlink endpoint under malformed input', () => {
         else snapshot(sim);
       }
     },
+    TIMEOUT,
   );
 });
 
