@@ -56,28 +56,30 @@ export function csumUnfold(sum16: number): number {
  */
 export function csumPartial(buf: Uint8Array, off: number, len: number, sum: number): number {
   // One's-complement sums are exact modulo 2^32-1 (2^64 ≡ 1 there), and the
-  // x86 result is 0 only when every addend is 0; so sum 32-bit LE words.
-  let s = sum >>> 0;
-  let nonzero = s !== 0;
+  // x86 result is 0 only when every addend is 0; so sum 32-bit LE words, kept
+  // as two int32 sums of their low and high 16-bit halves (no doubles in the loop).
   const end = off + len;
   let i = off;
-  let acc = 0;
-  let n = 0;
-  for (; i + 4 <= end; i += 4) {
-    acc += (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)) >>> 0;
-    if (++n === 0x100000) {
-      s += acc % 0xffffffff;
-      acc = 0;
-      n = 0;
+  let total = sum >>> 0;
+  let nonzero = total !== 0;
+  while (i + 4 <= end) {
+    let lo = 0;
+    let hi = 0;
+    // at most 16384 words per round keeps lo/hi below 2^30
+    const stop = Math.min(end - 3, i + 65536);
+    for (; i < stop; i += 4) {
+      lo += buf[i]! | (buf[i + 1]! << 8);
+      hi += buf[i + 2]! | (buf[i + 3]! << 8);
     }
+    if ((lo | hi) !== 0) nonzero = true;
+    total = (total + lo + hi * 65536) % 0xffffffff;
   }
   let tail = 0;
   for (let k = 0; i < end; i++, k += 8) tail += buf[i]! * 2 ** k;
-  acc += tail;
-  if (acc !== 0) nonzero = true;
+  if (tail !== 0) nonzero = true;
   if (!nonzero) return 0;
-  s = (s + (acc % 0xffffffff)) % 0xffffffff;
-  return s === 0 ? 0xffffffff : s;
+  total = (total + tail) % 0xffffffff;
+  return total === 0 ? 0xffffffff : total;
 }
 
 /** `ip_compute_csum` / `ip_fast_csum`: `csum_fold(csum_partial(...))` — a __sum16. */

@@ -80,6 +80,16 @@ describe('csum_partial and folding', () => {
     expect(csumPartial(big, pad, b.length, 7)).toBe(csumPartial(b, 0, b.length, 7));
   });
 
+  it('large buffers (several 64 KiB summing rounds) and all-0xff data match the x86 algorithm', () => {
+    const big = new Uint8Array(200_003);
+    let x = 12345;
+    for (let i = 0; i < big.length; i++) big[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
+    expect(csumPartial(big, 0, big.length, 0xdeadbeef)).toBe(x86CsumPartial(big, 0xdeadbeef));
+    const ff = new Uint8Array(150_000).fill(0xff);
+    expect(csumPartial(ff, 0, ff.length, 0)).toBe(x86CsumPartial(ff, 0));
+    expect(csumPartial(ff, 1, ff.length - 2, 7)).toBe(x86CsumPartial(ff.subarray(1, ff.length - 1), 7));
+  });
+
   it('edge values: empty buffer with zero seed is 0; all 0xff words; csum_fold of 0 and 0xffffffff', () => {
     expect(csumPartial(new Uint8Array(0), 0, 0, 0)).toBe(0);
     expect(csumPartial(new Uint8Array(8), 0, 8, 0)).toBe(0);
