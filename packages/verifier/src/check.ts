@@ -5,6 +5,7 @@
 // detection), the 1M processed-instruction budget and check_max_stack_depth.
 // The log follows kernel/bpf/log.c at levels 1 and 2.
 import { disasmInsn, funcIdName } from './disasm.js';
+import { computeLiveRegs, liveStr } from './liveness.js';
 import type { Insns } from './insn.js';
 import type { Reg} from './reg-state.js';
 import { Frame, STACK, constReg, regStr, stackStr } from './reg-state.js';
@@ -97,13 +98,14 @@ export class Checker {
   private readonly stackDepth: number[];
   private readonly ptrType: Int8Array;
   private readonly seen: Uint8Array;
-  private stack: { st: VState; insn: number; logLen: number }[] = [];
+  private stack: { st: VState; insn: number; logLen: number; from: number }[] = [];
   private st!: VState;
   private scratched = 0;
   private readonly scratchedStack = new Uint8Array(64);
   private anyStackScratched = false;
   private lastFail: string[] = [];
   private readonly subprogOf: Int32Array;
+  private readonly live: Uint16Array;
 
   constructor(p: Insns, o: WalkOptions) {
     this.p = p;
@@ -112,6 +114,7 @@ export class Checker {
     this.ptrType = new Int8Array(p.len).fill(-1);
     this.seen = new Uint8Array(p.len);
     this.subprogOf = new Int32Array(p.len);
+    this.live = computeLiveRegs(p, o.ops);
     const starts = o.structure.subprogStarts;
     for (let s = 0; s < starts.length; s++) for (let i = starts[s]!; i < (starts[s + 1] ?? p.len); i++) this.subprogOf[i] = s;
   }
@@ -183,6 +186,14 @@ export class Checker {
 
   private doCheck(): void {
     this.st = this.initState();
+    if ((this.o.logLevel & 2) !== 0) {
+      this.o.structure.subprogStarts.forEach((st, k) => this.vlog(`func#${k} @${st}`));
+      this.vlog('Live regs before insn:');
+      for (let i = 0; i < this.p.len; i++) {
+        this.vlog(`${String(i).padStart(7)}: ${liveStr(this.live[i]!)} ${disasmInsn(this.p, i)}`);
+        if (this.p.code[i] === 0x18) i++;
+      }
+    }
     let prevInsn = -1;
     let doPrintState = false;
     this.scratched = (1 << 1) | (1 << 10);
@@ -195,12 +206,13 @@ export class Checker {
       this.seen[idx] = 1;
       const pruned = this.isStateVisited(idx);
       if (pruned) {
-        if (this.o.logLevel & 1) {
+        if ((this.o.logLevel & 3) !== 0) {
           if (doPrintState) this.vlog(`\nfrom ${prevInsn} to ${idx}: safe`);
           else this.vlog(`${idx}: safe`);
         }
-        if (!this.popPath()) return;
-        prevInsn = -1;
+        const pp = this.popPath();
+        if (pp < -1) return;
+        prevInsn = pp;
         doPrintState = true;
         continue;
       }
@@ -208,7 +220,7 @@ export class Checker {
         this.vlog(`\nfrom ${prevInsn} to ${idx}: ${this.printState(false)}`);
         doPrintState = false;
       }
-      if ((this.o.logLevel & 1) !== 0) {
+      if ((this.o.logLevel & 3) !== 0) {
         if (this.scratched !== 0 || this.anyStackScratched) {
           const s = this.printState(true);
           this.vlog(`${idx}: ${s}`);
@@ -217,15 +229,16 @@ export class Checker {
         this.vlog(`${idx}: ${disasmInsn(this.p, idx)}`);
       }
       const next = this.step(idx);
-      if ((this.o.logLevel & 1) !== 0 && (this.scratched !== 0 || this.anyStackScratched) && next >= 0 && this.log.length > 0) {
+      if ((this.o.logLevel & 3) !== 0 && (this.scratched !== 0 || this.anyStackScratched) && next >= 0 && this.log.length > 0) {
         const last = this.log.length - 1;
         this.log[last] = `${alignPad(this.log[last]!)}; ${this.printState(true)}`;
         this.clearScratch();
       }
       if (next === -1) {
         // path ended at exit
-        if (!this.popPath()) return;
-        prevInsn = idx;
+        const pp = this.popPath();
+        if (pp < -1) return;
+        prevInsn = pp;
         doPrintState = true;
         continue;
       }
@@ -249,16 +262,16 @@ export class Checker {
     this.anyStackScratched = true;
   }
 
-  /** pop_stack; false when nothing is left. */
-  private popPath(): boolean {
+  /** pop_stack: returns the instruction that pushed the resumed path, or -2 when nothing is left. */
+  private popPath(): number {
     this.updateBranchCounts(this.st.parent);
     const e = this.stack.pop();
-    if (e === undefined) return false;
+    if (e === undefined) return -2;
     if ((this.o.logLevel & 2) === 0 && this.o.logLevel !== 0) this.log.length = e.logLen;
     this.st = e.st;
     this.st.insn = e.insn;
     this.scratched = 0x7ff;
-    return true;
+    return e.from;
   }
 
   private updateBranchCounts(s0: VState | null): void {
@@ -274,7 +287,7 @@ export class Checker {
     const c = this.st.clone();
     c.insn = target;
     if (c.parent) c.parent.branches++;
-    this.stack.push({ st: c, insn: target, logLen: this.log.length });
+    this.stack.push({ st: c, insn: target, logLen: this.log.length, from: this.st.insn });
     if (this.stack.length > 8192) this.fail('E2BIG', `The sequence of ${this.stack.length} jumps is too complex.`);
     return c;
   }
@@ -339,7 +352,11 @@ export class Checker {
       const fo = old.frames[fi]!;
       const fc = cur.frames[fi]!;
       if (fo.callsite !== fc.callsite) return false;
-      for (let i = 0; i < 11; i++) if (!this.regsafe(fo.regs[i]!, fc.regs[i]!, exact, checkId)) return false;
+      const liveMask = !exact && fi === old.frames.length - 1 ? this.live[old.insn]! | (1 << 10) : 0x7ff;
+      for (let i = 0; i < 11; i++) {
+        if ((liveMask & (1 << i)) === 0) continue;
+        if (!this.regsafe(fo.regs[i]!, fc.regs[i]!, exact, checkId)) return false;
+      }
       for (let b = 0; b < 512; b++) {
         const to = fo.stype[b]!;
         const tc = fc.stype[b]!;
@@ -1071,7 +1088,7 @@ export class Checker {
       const caller = s.cur;
       caller.regs[0]!.copyFrom(callee.regs[0]!);
       this.scratched = 0x7ff;
-      if ((this.o.logLevel & 1) !== 0) {
+      if ((this.o.logLevel & 3) !== 0) {
         this.vlog('returning from callee:');
         this.vlog(`${callee.frameno > 0 ? `frame${callee.frameno}: ` : ''}${callee.regs.map((r, k) => (r.type === T.NOT_INIT ? '' : `R${k}=${regStr(r)}`)).filter((t) => t !== '').join(' ')}`);
         this.vlog('to caller at ' + (callee.callsite + 1) + ':');
@@ -1096,7 +1113,7 @@ export class Checker {
     for (let r = 0; r <= 5; r++) caller.regs[r]!.markNotInit();
     s.frames.push(callee);
     this.scratched = 0x7ff;
-    if ((this.o.logLevel & 1) !== 0) {
+    if ((this.o.logLevel & 3) !== 0) {
       this.vlog('caller:');
       this.vlog(` ${this.stateLines(s)[s.frames.length - 2] ?? ''}`);
       this.vlog('callee:');
