@@ -42,3 +42,5 @@ export type { RtnlHeader, RtnlBody, RtnlMessage } from './rtnl.js';
 export { formatHandle, formatVerdict, formatMessages, formatStream } from './format.js';
 export { runDump } from './dump.js';
 export type { DumpSkb, DumpOptions } from './dump.js';
+export { netlinkRcvSkb } from './rcv.js';
+export type { RcvResult } from './rcv.js';

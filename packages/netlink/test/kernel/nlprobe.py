@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Send hand-made rtnetlink requests to the running kernel and print its replies.
 
-Reads a JSON array of requests from stdin: [{"hex": "<request bytes>", "capAck": false, "proto": 0}, ...].
+Reads a JSON array of requests from stdin: [{"hex": "<request bytes>", "capAck": false, "proto": 0}, ...]
+("untilSeq": N reads until the ERROR/DONE of sequence N, for datagrams of several messages).
 Each request is sent on an AF_NETLINK socket of protocol `proto` (default
 NETLINK_ROUTE; 16 = NETLINK_GENERIC) with NETLINK_EXT_ACK
 on (and NETLINK_CAP_ACK when asked); the replies are read until the
@@ -32,8 +33,10 @@ def open_sock(cap_ack, proto):
     return s
 
 
-def exchange(s, req):
+def exchange(s, req, until_seq=None):
     seq = struct.unpack_from("<I", req, 8)[0] if len(req) >= 12 else 0
+    if until_seq is not None:
+        seq = until_seq
     s.send(req)
     replies = []
     while True:
@@ -61,7 +64,7 @@ def main():
             socks[key] = open_sock(*key)
         s = socks[key]
         try:
-            replies = exchange(s, bytes.fromhex(r["hex"]))
+            replies = exchange(s, bytes.fromhex(r["hex"]), r.get("untilSeq"))
         except socket.timeout:
             replies = []
         out.append({"replies": replies, "portid": s.getsockname()[0]})

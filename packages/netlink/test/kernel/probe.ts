@@ -16,8 +16,8 @@ export interface ProbeReply {
 const SCRIPT = fileURLToPath(new URL('./nlprobe.py', import.meta.url));
 
 /** Send `reqs` from inside `ns`, in order, on sockets of protocol `proto` (default NETLINK_ROUTE) with NETLINK_EXT_ACK (and NETLINK_CAP_ACK when asked). */
-export function probe(ns: Netns, reqs: readonly { bytes: Uint8Array; capAck?: boolean; proto?: number }[]): ProbeReply[] {
-  const input = JSON.stringify(reqs.map((r) => ({ hex: toHex(r.bytes), capAck: r.capAck === true, proto: r.proto ?? 0 })));
+export function probe(ns: Netns, reqs: readonly { bytes: Uint8Array; capAck?: boolean; proto?: number; untilSeq?: number }[]): ProbeReply[] {
+  const input = JSON.stringify(reqs.map((r) => ({ hex: toHex(r.bytes), capAck: r.capAck === true, proto: r.proto ?? 0, ...(r.untilSeq === undefined ? {} : { untilSeq: r.untilSeq }) })));
   // not ns.run(): the replies of thousands of requests exceed spawnSync's default 1 MiB buffer
   const r = spawnSync('ip', ['netns', 'exec', ns.name, 'python3', SCRIPT], { input, encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`nlprobe.py failed (${r.status ?? r.signal}): ${r.stderr}`);
