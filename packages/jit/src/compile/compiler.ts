@@ -569,7 +569,7 @@ class FunctionEmitter {
       return;
     }
     if (this.#in.helperAt[pc] === undefined) { this.fault(RUN_STATUS.BAD_CALL, pc); return; }
-    this.storeRegs(1, 5);
+    this.storeRegs(0, 5); // R0 too: a helper that fails leaves it as it was
     this.i32(pc);
     this.w.u8(OP.call).uleb(IMPORT.HELPER);
     this.set(L.X);
