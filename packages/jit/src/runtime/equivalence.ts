@@ -39,8 +39,15 @@ export class EquivalenceRunner {
   /** Differences seen so far. */
   differences = 0;
 
-  constructor(jit: JitRuntime) {
+  readonly #reset: (() => void) | undefined;
+
+  /**
+   * @param reset called before each of the two runs to put kernel state outside the
+   *   regions back (e.g. `() => sys.prng.reseed(seed)` for bpf_get_prandom_u32)
+   */
+  constructor(jit: JitRuntime, reset?: () => void) {
     this.jit = jit;
+    this.#reset = reset;
   }
 
   run(prog: BpfProg, r1hi: number, r1lo: number, r2hi = 0, r2lo = 0): EquivalenceResult {
@@ -50,6 +57,7 @@ export class EquivalenceRunner {
     const before: (Uint8Array | undefined)[] = [];
     for (let i = 0; i < mem.count; i++) before.push(mem.region(i)?.bytes.slice());
     const it = jit.interpreter;
+    this.#reset?.();
     it.runCtx = jit.runCtx;
     it.cpu = jit.cpu;
     const ist = it.run(prog, r1hi, r1lo, r2hi, r2lo);
@@ -62,6 +70,7 @@ export class EquivalenceRunner {
       const r = mem.region(i);
       if (b !== undefined && r !== undefined && r.bytes.byteLength === b.byteLength) r.bytes.set(b);
     }
+    this.#reset?.();
     const jst = jit.run(prog, r1hi, r1lo, r2hi, r2lo);
     this.runs++;
     const r0 = (BigInt(iregs[1]! >>> 0) << 32n) | BigInt(iregs[0]! >>> 0);
