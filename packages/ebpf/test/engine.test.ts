@@ -173,6 +173,34 @@ describe('loader', () => {
   });
 });
 
+describe('address space and batches', () => {
+  it('rebinding a fixed region (per packet) reuses its record', () => {
+    const mem = new AddressSpace();
+    const a = new Uint8Array(64);
+    const b = new Uint8Array(128);
+    mem.bind(REGION.PACKET, 'packet', a, true, new DataView(a.buffer));
+    const rec = mem.region(REGION.PACKET);
+    mem.bind(REGION.PACKET, 'packet', b, false, new DataView(b.buffer));
+    expect(mem.region(REGION.PACKET)).toBe(rec);
+    expect(rec).toMatchObject({ bytes: b, writable: false });
+    expect(mem.lens[REGION.PACKET]).toBe(128);
+    expect(mem.resolve(AddressSpace.hiOf(REGION.PACKET), 120, 8)?.offset).toBe(120);
+    expect(mem.resolve(AddressSpace.hiOf(REGION.PACKET), 121, 8)).toBeUndefined();
+  });
+  it('lookup batches walk the map in get_next_key order and end with ENOENT', () => {
+    const sys = new BpfSyscall();
+    const fd = sys.mapCreate({ mapType: T.ARRAY, keySize: 4, valueSize: 4, maxEntries: 5 });
+    sys.mapUpdateBatch(fd, [u32(1), u32(3)], [u32(10), u32(30)]);
+    const first = sys.mapLookupBatch(fd, 3);
+    expect(first.keys.map(toHex)).toEqual(['00000000', '01000000', '02000000']);
+    expect(first.values.map(toHex)).toEqual(['00000000', '0a000000', '00000000']);
+    const second = sys.mapLookupBatch(fd, 3, first.outBatch);
+    expect(second.keys.map(toHex)).toEqual(['03000000', '04000000']);
+    expect(() => sys.mapLookupBatch(fd, 3, second.outBatch)).toThrow(KernelError);
+    expect(() => sys.mapDeleteBatch(fd, [u32(0)])).toThrow(/EINVAL/);
+  });
+});
+
 describe('hashes and tags', () => {
   it('SHA-1 and SHA-256 match the FIPS 180 examples', () => {
     const abc = new TextEncoder().encode('abc');

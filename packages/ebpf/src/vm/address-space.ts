@@ -25,6 +25,13 @@ export interface Region {
   readonly writable: boolean;
 }
 
+interface MutableRegion {
+  bytes: Uint8Array;
+  view: DataView;
+  name: string;
+  writable: boolean;
+}
+
 /**
  * The address space of one BPF "kernel" instance. Regions 0..2 (stack, ctx,
  * packet) are rebound per run; maps register their value storage once.
@@ -36,21 +43,37 @@ export class AddressSpace {
   lens = new Int32Array(16);
   /** Region writability by index (1 = writable). */
   writable = new Uint8Array(16);
-  readonly #regions: (Region | undefined)[] = [];
+  readonly #regions: (MutableRegion | undefined)[] = [];
+  /** Region records kept per index so rebinding (per packet) allocates nothing. */
+  readonly #records: (MutableRegion | undefined)[] = [];
   readonly #free: number[] = [];
 
   constructor() {
     for (let i = 0; i < REGION.FIRST_DYNAMIC; i++) {
       this.#regions.push(undefined);
+      this.#records.push(undefined);
       this.views.push(undefined);
     }
   }
 
-  /** Bind a fixed or dynamic region index to bytes. */
+  /**
+   * Bind a fixed or dynamic region index to bytes. Per-packet callers pass the
+   * `view` they keep beside the bytes: rebinding an index then allocates nothing.
+   */
   bind(index: number, name: string, bytes: Uint8Array, writable = true, view?: DataView): void {
     this.#grow(index + 1);
     const v = view ?? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.#regions[index] = Object.freeze({ bytes, view: v, name, writable });
+    let rec = this.#records[index];
+    if (rec === undefined) {
+      rec = { bytes, view: v, name, writable };
+      this.#records[index] = rec;
+    } else {
+      rec.bytes = bytes;
+      rec.view = v;
+      rec.name = name;
+      rec.writable = writable;
+    }
+    this.#regions[index] = rec;
     this.views[index] = v;
     this.lens[index] = bytes.byteLength;
     this.writable[index] = writable ? 1 : 0;
@@ -116,6 +139,7 @@ export class AddressSpace {
   #grow(n: number): void {
     while (this.#regions.length < n) {
       this.#regions.push(undefined);
+      this.#records.push(undefined);
       this.views.push(undefined);
     }
     if (this.lens.length < n) {
