@@ -115,6 +115,7 @@ describe.skipIf(!k.ok)(`netlink_rcv_skb acks match the kernel (kernel: ${k.reaso
       const ours = netlinkRcvSkb(c.bytes, { portid: r.portid, extAck: true }, handler);
       if (ours.map(toHex).join('|') !== r.replies.map(toHex).join('|')) bad.push(`${toHex(c.bytes)}\nkernel:\n${r.replies.map(formatStream).join('\n')}\nmodel:\n${ours.map(formatStream).join('\n')}`);
     });
+    if (process.env['NL_REPORT'] === '1') process.stderr.write(`rcv fuzz: ${cases.length} datagrams compared (${res.reduce((a, r) => a + r.replies.length, 0)} acks), ${bad.length} mismatches\n`);
     expect(bad.slice(0, 2).join('\n\n')).toBe('');
     expect(cases.length).toBeGreaterThan(samples.length / 2);
   });
