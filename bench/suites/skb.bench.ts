@@ -17,7 +17,7 @@ export function groups(): BenchGroup[] {
 
   // --- capture files in memory ---------------------------------------------
   const chunks: Uint8Array[] = [];
-  const mem: ByteSink = { write: (c) => void chunks.push(c) };
+  const mem: ByteSink = { write: (c) => void chunks.push(c.slice()) };
   const pw = new PcapWriter(mem);
   for (const p of pk) pw.writePacket(p.data, p.tsSec, p.tsNsec);
   pw.close();

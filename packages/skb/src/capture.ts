@@ -491,7 +491,10 @@ export async function* decodeCaptureAsync(chunks: AsyncIterable<Uint8Array>): As
 
 // --- writing ---------------------------------------------------------------------
 
-/** Where a writer puts bytes (e.g. `fdSink` in capture-file.ts, or an array for tests). */
+/**
+ * Where a writer puts bytes (e.g. `FileSink`, or an array). `chunk` is a view of
+ * the writer's buffer, valid only during the call: write it out or copy it.
+ */
 export interface ByteSink {
   write(chunk: Uint8Array): void;
 }
@@ -536,10 +539,10 @@ class BufferedWriter {
     }
   }
 
-  /** Hand buffered bytes to the sink (a copy, so the buffer can be reused). */
+  /** Hand buffered bytes to the sink (a view of the buffer, valid during the call). */
   flush(): void {
     if (this.pos === 0) return;
-    this.sink.write(this.buf.slice(0, this.pos));
+    this.sink.write(this.buf.subarray(0, this.pos));
     this.pos = 0;
   }
 

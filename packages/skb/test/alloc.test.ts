@@ -47,7 +47,7 @@ async function bytesPerOp(setup: () => void, run: () => number): Promise<number>
 
 const PK = generatePackets(new Prng(11), 5000);
 const sinkParts: Uint8Array[] = [];
-const memSink: ByteSink = { write: (c) => void sinkParts.push(c) };
+const memSink: ByteSink = { write: (c) => void sinkParts.push(c.slice()) };
 const w = new PcapWriter(memSink);
 for (const p of PK) w.writePacket(p.data, p.tsSec, p.tsNsec);
 w.close();

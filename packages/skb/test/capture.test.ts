@@ -13,7 +13,7 @@ import {
 class MemSink implements ByteSink {
   readonly parts: Uint8Array[] = [];
   write(c: Uint8Array): void {
-    this.parts.push(c);
+    this.parts.push(c.slice());
   }
   bytes(): Uint8Array {
     const n = this.parts.reduce((a, p) => a + p.length, 0);

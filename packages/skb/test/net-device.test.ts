@@ -318,7 +318,7 @@ describe('veth, loopback and dummy paths with hooks', () => {
     expect(order).toEqual(['egress-a', 'tap-a-out', 'tap-b-in', 'ingress-b']);
     expect(frames).toEqual([f]);
     const parts: Uint8Array[] = [];
-    const w = new PcapWriter({ write: (c) => void parts.push(c) });
+    const w = new PcapWriter({ write: (c) => void parts.push(c.slice()) });
     for (const fr of frames) w.writePacket(fr, 1, 0);
     w.close();
     expect([...decodeCapture(parts)].map((r) => r.data)).toEqual([f]);

@@ -18,7 +18,7 @@ ns.onDeliver = (skb) => delivered.push(skb);
 
 // Build two frames (checksums filled in), capture them to pcap, send them on veth0.
 const chunks: Uint8Array[] = [];
-const sink: ByteSink = { write: (c) => void chunks.push(c) };
+const sink: ByteSink = { write: (c) => void chunks.push(c.slice()) }; // c is only valid during the call
 const pcap = new PcapWriter(sink, { nanosecond: true });
 for (const dport of [53, 80]) {
   const frame = buildFrame({
