@@ -100,6 +100,10 @@ export class Reg {
   }
   /** reg_bounds_sync */
   sync(): void {
+    if (this.tm === 0n && this.umin === this.tv && this.umax === this.tv) {
+      this.markKnown(this.tv);
+      return;
+    }
     updateBounds(this);
     deduceBounds(this);
     deduceBounds(this);
@@ -116,10 +120,11 @@ function minB(a: bigint, b: bigint): bigint {
   return a < b ? a : b;
 }
 
+const SIGN = 1n << 63n;
+const NOT_SIGN = ~SIGN & U64_MAX;
 function updateBounds(r: Reg): void {
-  const SIGN = 1n << 63n;
   r.smin = maxB(r.smin, s64(r.tv | (r.tm & SIGN)));
-  r.smax = minB(r.smax, s64(r.tv | (r.tm & ~SIGN & U64_MAX)));
+  r.smax = minB(r.smax, s64(r.tv | (r.tm & NOT_SIGN)));
   r.umin = maxB(r.umin, r.tv);
   r.umax = minB(r.umax, r.tv | r.tm);
   const v32 = Number(r.tv & U32_MAX);
