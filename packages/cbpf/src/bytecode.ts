@@ -3,10 +3,14 @@
 // `bytecode "N,code jt jf k,..."` argument and `bytecode-file FILE`, and the
 // `bytecode '...'` form `tc filter show` prints. Numbers are read the way
 // sscanf("%hu %hhu %hhu %u") reads them (decimal, sign allowed, wrapped to
-// the field width). Errors are KernelError(EINVAL) carrying iproute2's message.
+// the field width). Errors are KernelError(EINVAL) carrying iproute2's message
+// (its specific line where it prints one, else its generic closing line).
 import { KernelError } from '@tcbpf/base';
 import { CBPF_LIMITS } from '@tcbpf/uapi';
 import { type SockFilter, insn } from './sock-filter.js';
+
+/** tc's closing line for any bytecode it cannot parse. */
+const UNABLE = 'Unable to parse bpf command line';
 
 const WS = new Set([' ', '\t', '\n', '\v', '\f', '\r']);
 const ULONG_MAX = (1n << 64n) - 1n;
@@ -35,11 +39,10 @@ function scanUnsigned(s: string, pos: number, bits: number): { value: number; ne
  */
 export function parseBytecode(str: string): SockFilter[] {
   const lenScan = scanUnsigned(str, 0, 16);
-  if (lenScan === undefined || str[lenScan.next] !== ',') throw new KernelError('EINVAL', 'Failed to parse len!', { where: 'bytecode' });
+  // iproute2 refuses these three silently, then prints its generic line
+  if (lenScan === undefined || str[lenScan.next] !== ',') throw new KernelError('EINVAL', UNABLE, { where: 'bytecode: length' });
   const bpfLen = lenScan.value;
-  if (bpfLen === 0 || bpfLen > CBPF_LIMITS.MAXINSNS) {
-    throw new KernelError('EINVAL', `Invalid program length ${bpfLen} (1..${CBPF_LIMITS.MAXINSNS})!`, { where: 'bytecode' });
-  }
+  if (bpfLen === 0 || bpfLen > CBPF_LIMITS.MAXINSNS) throw new KernelError('EINVAL', UNABLE, { where: `bytecode: length ${bpfLen}` });
   const out: SockFilter[] = [];
   let pos = lenScan.next;
   for (;;) {
