@@ -4,15 +4,11 @@
 // claims is dropped (SHOT, drops++); fragments other than the first are left.
 import { kerr } from '@tcbpf/base';
 import { csumFold, csumPartial, ipv4HeaderChecksum, l4ChecksumV4, l4ChecksumV6 } from '@tcbpf/skb';
-import { TCA_ID, TC_ACT } from '@tcbpf/uapi';
+import { TCA_CSUM, TCA_CSUM_UPDATE_FLAG, TCA_ID, TC_ACT, TC_CSUM_SIZE } from '@tcbpf/uapi';
 import { tcfActionCheckCtrlact, tcfActionSetCtrlact, tcfIdrCheck, tcfIdrCreate, type TcAction, type TcActionInitArgs, type TcActionOps } from './act-api.js';
 import type { TcfResult, TcSkb } from './sch-generic.js';
 import type { NlWriter } from './nlattr.js';
 
-/** TCA_CSUM_* (include/uapi/linux/tc_act/tc_csum.h). */
-export const TCA_CSUM = Object.freeze({ PARMS: 1, TM: 2, PAD: 3, MAX: 3 } as const);
-/** TCA_CSUM_UPDATE_FLAG_*. */
-export const TCA_CSUM_UPDATE_FLAG = Object.freeze({ IPV4HDR: 1, ICMP: 2, IGMP: 4, TCP: 8, UDP: 16, UDPLITE: 32, SCTP: 64 } as const);
 
 /** struct tcf_csum_params. */
 export interface CsumParams {
@@ -22,7 +18,7 @@ export interface CsumParams {
 function csumInit(args: TcActionInitArgs): TcAction {
   const tb = args.parse(TCA_CSUM.MAX);
   if (!tb) throw kerr('EINVAL');
-  if (tb.has(TCA_CSUM.PARMS) && tb.len(TCA_CSUM.PARMS) < 24) throw kerr('ERANGE');
+  if (tb.has(TCA_CSUM.PARMS) && tb.len(TCA_CSUM.PARMS) < TC_CSUM_SIZE) throw kerr('ERANGE');
   if (!tb.has(TCA_CSUM.PARMS)) throw kerr('EINVAL');
   const d = tb.data(TCA_CSUM.PARMS);
   const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
@@ -132,7 +128,7 @@ function csumAct(skb: TcSkb, a: TcAction, _res: TcfResult): number {
 }
 
 function csumDump(w: NlWriter, a: TcAction): void {
-  const o = w.attrReserve(TCA_CSUM.PARMS, 24);
+  const o = w.attrReserve(TCA_CSUM.PARMS, TC_CSUM_SIZE);
   a.dumpGen(w, o);
   w.setU32(o + 20, (a.params as CsumParams).updateFlags);
   a.dumpTm(w, TCA_CSUM.TM);

@@ -6,16 +6,14 @@
 // a byte rate. AVRATE needs a rate estimator, which is not modelled: it is
 // refused like the kernel refuses it without TCA_RATE (EINVAL).
 import { kerr } from '@tcbpf/base';
-import { TCA_ID, TCA_POLICE, TC_ACT } from '@tcbpf/uapi';
+import { TCA_ID, TCA_POLICE, TC_ACT, TC_POLICE_SIZE, TC_RTAB } from '@tcbpf/uapi';
 import { tcfActionCheckCtrlact, tcfActionSetCtrlact, tcfIdrCheck, tcfIdrCreate, type TcAction, type TcActionInitArgs, type TcActionOps } from './act-api.js';
 import { PschedRatecfg, pschedNs2ticks, pschedTicks2ns, type TcfResult, type TcSkb } from './sch-generic.js';
 import type { NlWriter } from './nlattr.js';
 
-/** sizeof(struct tc_police) and the pre-2.6 compat size. */
-export const TC_POLICE_SIZE = 56;
+/** sizeof(struct tc_police_compat) (pre-2.6 layout without peakrate fields' tail). */
 export const TC_POLICE_COMPAT_SIZE = 52;
-/** TC_RTAB_SIZE. */
-export const TC_RTAB_SIZE = 1024;
+const TC_RTAB_SIZE = TC_RTAB.SIZE;
 
 /** struct tcf_police_params + the token state. */
 export interface PoliceParams {

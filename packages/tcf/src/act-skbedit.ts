@@ -3,15 +3,11 @@
 // and pkt_type; the dsfield inheritance flag. At least one edit is required
 // (EINVAL otherwise); queue_mapping at ingress needs skip_sw (EOPNOTSUPP).
 import { kerr } from '@tcbpf/base';
-import { TCA_ID, TC_ACT } from '@tcbpf/uapi';
+import { SKBEDIT_F, TCA_ID, TCA_SKBEDIT, TC_ACT, TC_SKBEDIT_SIZE } from '@tcbpf/uapi';
 import { tcfActionCheckCtrlact, tcfActionSetCtrlact, tcfIdrCheck, tcfIdrCreate, type TcAction, type TcActionInitArgs, type TcActionOps } from './act-api.js';
 import type { TcfResult, TcSkb } from './sch-generic.js';
 import type { NlWriter } from './nlattr.js';
 
-/** TCA_SKBEDIT_* (include/uapi/linux/tc_act/tc_skbedit.h). */
-export const TCA_SKBEDIT = Object.freeze({ TM: 1, PARMS: 2, PRIORITY: 3, QUEUE_MAPPING: 4, MARK: 5, PAD: 6, PTYPE: 7, MASK: 8, FLAGS: 9, QUEUE_MAPPING_MAX: 10, MAX: 10 } as const);
-/** SKBEDIT_F_* flags. */
-export const SKBEDIT_F = Object.freeze({ PRIORITY: 1, QUEUE_MAPPING: 2, MARK: 4, PTYPE: 8, MASK: 0x10, INHERITDSFIELD: 0x20, TXQ_SKBHASH: 0x40 } as const);
 /** PACKET_OTHERHOST: the largest pkt_type skb_pkt_type_ok accepts. */
 const PACKET_OTHERHOST = 3;
 
@@ -29,7 +25,7 @@ function skbeditInit(args: TcActionInitArgs): TcAction {
   const tb = args.parse(TCA_SKBEDIT.MAX);
   if (!tb) throw kerr('EINVAL');
   // skbedit_policy, NULL extack
-  const lens: [number, number][] = [[TCA_SKBEDIT.PARMS, 20], [TCA_SKBEDIT.PRIORITY, 4], [TCA_SKBEDIT.QUEUE_MAPPING, 2], [TCA_SKBEDIT.MARK, 4], [TCA_SKBEDIT.PTYPE, 2], [TCA_SKBEDIT.MASK, 4], [TCA_SKBEDIT.FLAGS, 8], [TCA_SKBEDIT.QUEUE_MAPPING_MAX, 2]];
+  const lens: [number, number][] = [[TCA_SKBEDIT.PARMS, TC_SKBEDIT_SIZE], [TCA_SKBEDIT.PRIORITY, 4], [TCA_SKBEDIT.QUEUE_MAPPING, 2], [TCA_SKBEDIT.MARK, 4], [TCA_SKBEDIT.PTYPE, 2], [TCA_SKBEDIT.MASK, 4], [TCA_SKBEDIT.FLAGS, 8], [TCA_SKBEDIT.QUEUE_MAPPING_MAX, 2]];
   for (const [t, l] of lens) if (tb.has(t) && tb.len(t) < l) throw kerr('ERANGE');
   if (!tb.has(TCA_SKBEDIT.PARMS)) throw kerr('EINVAL');
   let flags = 0;

@@ -3,14 +3,12 @@
 // qdisc's class), an action list, gen flags (skip_sw needs an offloading
 // device: EOPNOTSUPP here, as on a veth) and a per-filter hit counter.
 import { kerr } from '@tcbpf/base';
-import { TCA, TCA_CLS_FLAGS } from '@tcbpf/uapi';
+import { TCA, TCA_CLS_FLAGS, TCA_MATCHALL } from '@tcbpf/uapi';
 import { TcfExts } from './act-api.js';
 import { tcfBindFilter, tcfUnbindFilter, type TcfChangeArgs, type TcfProto, type TcfProtoOps } from './cls-api.js';
 import { TcfResult, type Qdisc, type TcSkb } from './sch-generic.js';
 import type { NlWriter } from './nlattr.js';
 
-/** TCA_MATCHALL_* (include/uapi/linux/pkt_cls.h). */
-export const TCA_MATCHALL = Object.freeze({ CLASSID: 1, ACT: 2, FLAGS: 3, PCNT: 4, PAD: 5, MAX: 5 } as const);
 
 /** struct cls_mall_head. */
 export class MallHead {

@@ -2,7 +2,7 @@
 // (pfifo, bfifo) of Linux 6.18: the classless leaves. Queues are arrays of
 // skbs; enqueue/dequeue never throw and only allocate when the queue array grows.
 import { kerr } from '@tcbpf/base';
-import { TCA } from '@tcbpf/uapi';
+import { TCA, TC_FIFO_QOPT_SIZE } from '@tcbpf/uapi';
 import { NET_XMIT, type Qdisc, type QdiscOps, type QdiscInitArgs, type TcSkb } from './sch-generic.js';
 import type { NlWriter } from './nlattr.js';
 
@@ -65,7 +65,7 @@ function fifoInit(bytes: boolean) {
   return (q: Qdisc, args: QdiscInitArgs): void => {
     let limit = bytes ? DEFAULT_TX_QUEUE_LEN * 1514 : DEFAULT_TX_QUEUE_LEN;
     if (args.tca.has(TCA.OPTIONS)) {
-      if (args.tca.len(TCA.OPTIONS) < 4) throw kerr('EINVAL');
+      if (args.tca.len(TCA.OPTIONS) < TC_FIFO_QOPT_SIZE) throw kerr('EINVAL');
       limit = args.tca.u32(TCA.OPTIONS);
     }
     q.limit = limit;

@@ -6,14 +6,12 @@
 // bucket and an ancestor's rate bucket) has tokens; no DRR between leaves —
 // see docs/kernel-mapping.md.
 import { kerr } from '@tcbpf/base';
-import { TCA, TC_ACT, TC_H } from '@tcbpf/uapi';
+import { TCA, TCA_HTB, TC_ACT, TC_H, TC_HTB_GLOB_SIZE, TC_HTB_OPT_SIZE, TC_HTB_PROTOVER } from '@tcbpf/uapi';
 import { parseAttrs, type NlAttrs, type NlWriter } from './nlattr.js';
 import { NET_XMIT, PschedRatecfg, Qdisc, TcStats, TcfResult, gnetDumpStats, type QdiscClassOps, type QdiscInitArgs, type QdiscOps, type TcSkb } from './sch-generic.js';
 import { TcfBlock, tcfClassify } from './cls-api.js';
 import { pfifoQdiscOps, DEFAULT_TX_QUEUE_LEN, SkbQueue } from './sch-generic-ops.js';
 
-/** TCA_HTB_* attributes. */
-export const TCA_HTB = Object.freeze({ PARMS: 1, INIT: 2, CTAB: 3, RTAB: 4, DIRECT_QLEN: 5, RATE64: 6, CEIL64: 7, PAD: 8, OFFLOAD: 9, MAX: 9 } as const);
 /** HTB_VER as dumped in tc_htb_glob.version. */
 export const HTB_VER = 0x30011;
 const NSEC_PER_SEC = 1e9;
@@ -91,9 +89,9 @@ function htbInit(q: Qdisc, args: QdiscInitArgs): void {
   if (!opt) throw kerr('EINVAL', 'HTB: hey probably you have bad tc tool ?');
   if (!opt.has(TCA_HTB.INIT)) throw kerr('EINVAL', 'HTB: hey probably you have bad tc tool ?');
   const g = opt.data(TCA_HTB.INIT);
-  if (g.length < 20) throw kerr('ERANGE', 'Attribute failed policy validation');
+  if (g.length < TC_HTB_GLOB_SIZE) throw kerr('ERANGE', 'Attribute failed policy validation');
   const v = new DataView(g.buffer, g.byteOffset, g.byteLength);
-  if (v.getUint32(0, true) !== HTB_VER >>> 16) throw kerr('EINVAL', 'HTB: need tc/htb version 3');
+  if (v.getUint32(0, true) !== TC_HTB_PROTOVER) throw kerr('EINVAL', 'HTB: need tc/htb version 3');
   const s: HtbSched = {
     r2q: v.getUint32(4, true) || 1,
     defcls: v.getUint32(8, true),
@@ -119,7 +117,7 @@ function htbDestroy(q: Qdisc): void {
 function htbDump(q: Qdisc, w: NlWriter): void {
   const s = sched(q);
   const n = w.nestStart(TCA.OPTIONS);
-  const p = w.attrReserve(TCA_HTB.INIT, 20);
+  const p = w.attrReserve(TCA_HTB.INIT, TC_HTB_GLOB_SIZE);
   w.setU32(p, HTB_VER);
   w.setU32(p + 4, s.r2q);
   w.setU32(p + 8, s.defcls);
@@ -255,7 +253,7 @@ function htbChangeClass(q: Qdisc, classid: number, parentid: number, tca: NlAttr
   if (!tca.has(TCA.OPTIONS)) throw kerr('EINVAL');
   const o = tca.at(TCA.OPTIONS);
   const tb = parseAttrs(tca.buf, o + 4, o + tca.len(TCA.OPTIONS) + 4, TCA_HTB.MAX);
-  if (tb.has(TCA_HTB.PARMS) && tb.len(TCA_HTB.PARMS) < 44) throw kerr('ERANGE', 'Attribute failed policy validation', { attrOffset: tb.at(TCA_HTB.PARMS) });
+  if (tb.has(TCA_HTB.PARMS) && tb.len(TCA_HTB.PARMS) < TC_HTB_OPT_SIZE) throw kerr('ERANGE', 'Attribute failed policy validation', { attrOffset: tb.at(TCA_HTB.PARMS) });
   if (!tb.has(TCA_HTB.PARMS)) throw kerr('EINVAL');
   const parent = parentid === TC_H.ROOT ? null : find(q, parentid);
   const d = tb.data(TCA_HTB.PARMS);
@@ -335,7 +333,7 @@ function htbDeleteClass(q: Qdisc, c: unknown): void {
 function htbDumpClass(_q: Qdisc, c: unknown, w: NlWriter): { handle: number; parent: number; info: number } {
   const cl = c as HtbClass;
   const n = w.nestStart(TCA.OPTIONS);
-  const p = w.attrReserve(TCA_HTB.PARMS, 44);
+  const p = w.attrReserve(TCA_HTB.PARMS, TC_HTB_OPT_SIZE);
   w.setU8(p + 1, cl.linklayer);
   w.setU16(p + 2, cl.overhead);
   w.setU16(p + 6, cl.mpu);

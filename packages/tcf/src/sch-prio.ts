@@ -3,16 +3,15 @@
 // block choosing the band from TC_H_MIN(res.classid) - 1, and priomap
 // fallback on skb->priority; dequeue takes the lowest band first.
 import { kerr } from '@tcbpf/base';
-import { TCA, TC_ACT, TC_H } from '@tcbpf/uapi';
+import { TCA, TCQ_PRIO, TC_ACT, TC_H, TC_PRIO_QOPT_SIZE } from '@tcbpf/uapi';
 import { NET_XMIT, Qdisc, TcfResult, gnetDumpStats, type QdiscClassOps, type QdiscInitArgs, type QdiscOps, type TcSkb } from './sch-generic.js';
 import { TcfBlock, tcfClassify } from './cls-api.js';
 import { DEFAULT_TX_QUEUE_LEN, SkbQueue, pfifoQdiscOps } from './sch-generic-ops.js';
 import type { NlWriter } from './nlattr.js';
 
-/** TCQ_PRIO_BANDS / TCQ_MIN_PRIO_BANDS / TC_PRIO_MAX. */
-export const TCQ_PRIO_BANDS = 16;
-export const TCQ_MIN_PRIO_BANDS = 2;
-const TC_PRIO_MAX = 15;
+const TCQ_PRIO_BANDS = TCQ_PRIO.BANDS;
+const TCQ_MIN_PRIO_BANDS = TCQ_PRIO.MIN_BANDS;
+const TC_PRIO_MAX = TCQ_PRIO.TC_PRIO_MAX;
 
 interface PrioSched {
   bands: number;
@@ -36,7 +35,7 @@ function defaultLeaf(q: Qdisc, band: number): Qdisc {
 
 /** prio_tune. */
 function prioTune(q: Qdisc, args: QdiscInitArgs): void {
-  if (!args.tca.has(TCA.OPTIONS) || args.tca.len(TCA.OPTIONS) < 20) throw kerr('EINVAL');
+  if (!args.tca.has(TCA.OPTIONS) || args.tca.len(TCA.OPTIONS) < TC_PRIO_QOPT_SIZE) throw kerr('EINVAL');
   const d = args.tca.data(TCA.OPTIONS);
   const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
   const bands = v.getInt32(0, true);
@@ -108,7 +107,7 @@ function prioReset(q: Qdisc): void {
 
 function prioDump(q: Qdisc, w: NlWriter): void {
   const s = sched(q);
-  const p = w.attrReserve(TCA.OPTIONS, 20);
+  const p = w.attrReserve(TCA.OPTIONS, TC_PRIO_QOPT_SIZE);
   w.setS32(p, s.bands);
   for (let i = 0; i < 16; i++) w.setU8(p + 4 + i, s.prio2band[i]!);
 }

@@ -3,10 +3,9 @@
 // request bytes, sends them through an RtnlSocket and turns the ACK into a
 // return value or a KernelError. Nothing here touches kernel objects directly.
 import { KernelError } from '@tcbpf/base';
-import { ERRNO, type ErrnoName, NLM_F, NLMSG, NLMSGERR_ATTR, RTM, TCA, TCA_ACT, TCA_GACT, TCA_MIRRED, TCA_ROOT, TC_H } from '@tcbpf/uapi';
+import { ERRNO, type ErrnoName, NLM_F, NLMSG, NLMSGERR_ATTR, RTM, TCA, TCA_ACT, TCA_GACT, TCA_MATCHALL, TCA_MIRRED, TCA_ROOT, TC_H } from '@tcbpf/uapi';
 import { NlWriter, parseAttrs } from './nlattr.js';
 import type { RtnlSocket } from './kernel.js';
-import { TCA_MATCHALL } from './cls-matchall.js';
 
 /** Writes kind-specific attributes into an open TCA_OPTIONS (or action) nest. */
 export type AttrWriter = (w: NlWriter) => void;

@@ -4,8 +4,8 @@
 // from source (see kernel-tc.md §5.5, §5.7) rather than compared live.
 import { describe, expect, it } from 'vitest';
 import { KernelError } from '@tcbpf/base';
-import { PGACT, TCA_POLICE, TC_ACT } from '@tcbpf/uapi';
-import { TCA_SKBEDIT, TCA_CSUM, TCA_CSUM_UPDATE_FLAG, gactSpec, matchallOptions, type ActionSpec, type TcAction } from '../src/index.js';
+import { PGACT, TCA_CSUM, TCA_CSUM_UPDATE_FLAG, TCA_POLICE, TCA_SKBEDIT, TC_ACT } from '@tcbpf/uapi';
+import { gactSpec, matchallOptions, type ActionSpec, type TcAction } from '../src/index.js';
 import { ipv4HeaderChecksum, l4ChecksumV4 } from '@tcbpf/skb';
 import { collectDelivered, makeSim, udpFrame, xmit } from './support/sim.js';
 

@@ -37,7 +37,8 @@ describe.skipIf(!k.ok || !py)(`live re-capture agrees with tcbpf (kernel: ${k.ok
   it('re-captured sequences replay identically', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tcbpf-tcf-'));
     try {
-      const subset = matching;
+      // every other sequence keeps the live run near 10 s; the committed fixture covers them all
+      const subset = matching.filter((_, i) => i % 2 === 0);
       const r = spawnSync('python3', [join(here, 'fixtures/capture_rtnl.py'), '--only', ...subset], { encoding: 'utf8', timeout: 60_000 });
       expect(r.status).toBe(0);
       writeFileSync(join(dir, 'live.json'), r.stdout);
@@ -46,6 +47,6 @@ describe.skipIf(!k.ok || !py)(`live re-capture agrees with tcbpf (kernel: ${k.ok
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });
 

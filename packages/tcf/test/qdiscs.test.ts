@@ -3,8 +3,8 @@
 // sch_prio.c (prio_classify: band from TC_H_MIN(classid) - 1, priomap) and
 // sch_fifo.c limits.
 import { describe, expect, it } from 'vitest';
-import { TCA, TC_ACT } from '@tcbpf/uapi';
-import { TCA_HTB, gactSpec, matchallOptions, type HtbClass, type NetDev } from '../src/index.js';
+import { TCA, TCA_HTB, TC_ACT } from '@tcbpf/uapi';
+import { gactSpec, matchallOptions, type HtbClass, type NetDev } from '../src/index.js';
 import { collectDelivered, makeSim, udpFrame, xmit } from './support/sim.js';
 
 type Sim = ReturnType<typeof makeSim>;

@@ -10,8 +10,8 @@ import { fuzzFull, fuzzRuns, fuzzSeed } from '@tcbpf/testing';
 /** Full-size runs take minutes: a per-test timeout instead of the default 60 s. */
 const TIMEOUT = fuzzFull() ? 3_600_000 : 60_000;
 import { toHex } from '@tcbpf/base';
-import { NLM_F, RTM, TCA, TCA_ACT, TCA_ROOT, TC_ACT } from '@tcbpf/uapi';
-import { NlWriter, TCA_HTB, TCA_MATCHALL, gactSpec, mirredSpec, matchallOptions, writeActions, type ActionSpec, type AttrWriter } from '../src/index.js';
+import { NLM_F, RTM, TCA, TCA_ACT, TCA_HTB, TCA_MATCHALL, TCA_ROOT, TC_ACT } from '@tcbpf/uapi';
+import { NlWriter, gactSpec, mirredSpec, matchallOptions, writeActions, type ActionSpec, type AttrWriter } from '../src/index.js';
 import { makeSim } from './support/sim.js';
 
 type Sim = ReturnType<typeof makeSim>;

@@ -21,3 +21,4 @@ export * from './filter.js';
 export * from './elf.js';
 export * from './bpf-elf.js';
 export * from './btf.js';
+export * from './tc-core.js';
