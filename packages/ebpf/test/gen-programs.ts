@@ -33,13 +33,34 @@ function imm32(p: Prng): number {
   }
 }
 
-/** A body of `len` instructions (no LD_IMM64, so every index is a jump target candidate). */
-function body(p: Prng, len: number): Insn[] {
+/** Where a body may work: registers, stack bytes below r10, and whether it may call the subprogram. */
+interface BodyShape {
+  readonly regs: readonly number[];
+  readonly stack: number;
+  readonly call: boolean;
+}
+const MAIN: BodyShape = { regs: REGS, stack: 64, call: false };
+/** A bpf-to-bpf callee: r6-r9 are not readable there, its own stack is initialised on entry. */
+const CALLEE: BodyShape = { regs: [0, 1, 2, 3, 4, 5], stack: 32, call: false };
+
+/** Placeholder for "call the subprogram" (imm patched once the subprogram's position is known). */
+const CALL_MARK = 0x7eadbeef;
+
+/** A body of `len` generated steps (no LD_IMM64, so every index is a jump target candidate). */
+function body(p: Prng, len: number, shape: BodyShape = MAIN): Insn[] {
   const out: Insn[] = [];
+  const REGS = shape.regs;
+  const STACK = shape.stack;
   for (let i = 0; i < len; i++) {
     const remaining = len - i - 1;
     const dst = pick(p, REGS);
     const src = pick(p, REGS);
+    if (shape.call && p.below(25) === 0) {
+      // call the subprogram; R1-R5 are clobbered by a call, so set them again
+      out.push(insn(0x85, 0, 1, 0, CALL_MARK));
+      for (let r = 1; r <= 5; r++) out.push(insn(0xb7, r, 0, 0, imm32(p)));
+      continue;
+    }
     const kind = p.below(100);
     if (kind < 45) {
       const is64 = p.below(2) === 0;
@@ -64,18 +85,18 @@ function body(p: Prng, len: number): Insn[] {
       out.push(insn(pick(p, [0xd4, 0xdc, 0xd7]), dst, 0, 0, pick(p, [16, 32, 64]))); // le/be/bswap
     } else if (kind < 65) {
       const [sz, n] = pick(p, SIZES);
-      const off = -(n * (1 + p.below(64 / n)));
+      const off = -(n * (1 + p.below(STACK / n)));
       const sx = n !== 8 && p.below(3) === 0;
       out.push(insn((sx ? 0x81 : 0x61) | sz, dst, 10, off, 0));
     } else if (kind < 75) {
       const [sz, n] = pick(p, SIZES);
-      const off = -(n * (1 + p.below(64 / n)));
+      const off = -(n * (1 + p.below(STACK / n)));
       if (p.below(2)) out.push(insn(0x63 | sz, 10, src, off, 0));
       else out.push(insn(0x62 | sz, 10, 0, off, imm32(p)));
     } else if (kind < 82) {
       const dw = p.below(2) === 0;
       const n = dw ? 8 : 4;
-      const off = -(n * (1 + p.below(64 / n)));
+      const off = -(n * (1 + p.below(STACK / n)));
       out.push(insn(dw ? 0xdb : 0xc3, 10, src, off, pick(p, ATOMIC_IMMS)));
     } else if (remaining > 0) {
       const cls = p.below(2) ? 0x05 : 0x06;
@@ -94,14 +115,14 @@ function body(p: Prng, len: number): Insn[] {
  * One generated program; `mapFd` is the fd of an ARRAY map (key 4, value
  * RESULT_SIZE, 1 entry) in the loader's fd space.
  */
-export function generateProgram(p: Prng, mapFd: number, bodyLen = 8 + p.below(40)): Insn[] {
+export function generateProgram(p: Prng, mapFd: number, bodyLen = 8 + p.below(40), withCall = false): Insn[] {
   const out: Insn[] = [insn(0xbf, 6, 1)]; // r6 = r1
   for (const r of REGS) out.push(...ldImm64(r, p.u32(), p.u32()));
   for (let off = -8; off >= -64; off -= 8) {
     out.push(...ldImm64(1, p.u32(), p.u32()), insn(0x7b, 10, 1, off, 0));
   }
   out.push(...ldImm64(1, p.u32(), p.u32())); // r1 again random (it was used as scratch)
-  out.push(...body(p, bodyLen));
+  out.push(...body(p, bodyLen, withCall ? { ...MAIN, call: true } : MAIN));
   // epilogue
   out.push(
     insn(0x7b, 10, 0, -72, 0), // *(u64 *)(r10 -72) = r0
@@ -114,7 +135,13 @@ export function generateProgram(p: Prng, mapFd: number, bodyLen = 8 + p.below(40
   );
   for (let i = 0; i < 9; i++) out.push(insn(0x79, 1, 10, -72 + i * 8, 0), insn(0x7b, 0, 1, i * 8, 0));
   out.push(insn(0x79, 0, 10, -72, 0), insn(0x95)); // out: r0 = saved r0; exit
-  return out;
+  if (!withCall || !out.some((i) => i.imm === CALL_MARK && i.code === 0x85)) return out.map((i) => (i.code === 0x85 && i.imm === CALL_MARK ? insn(0xb7, 0, 0, 0, 0) : i));
+  // the subprogram: r0 = r1, initialise its stack, a random body on r0-r5, exit
+  const sub = out.length;
+  out.push(insn(0xbf, 0, 1));
+  for (let off = -8; off >= -CALLEE.stack; off -= 8) out.push(insn(0x7a, 10, 0, off, imm32(p)));
+  out.push(...body(p, 4 + p.below(16), CALLEE), insn(0x95));
+  return out.map((i, at) => (i.code === 0x85 && i.imm === CALL_MARK ? insn(0x85, 0, 1, 0, sub - at - 1) : i));
 }
 
 /** Replace the map fd of every BPF_PSEUDO_MAP_FD load (to move a program between fd spaces). */
