@@ -52,6 +52,6 @@ describe('equivalence fuzz', () => {
       expect(statuses.get(RUN_STATUS.OK) ?? 0).toBeGreaterThan(count / 10);
       expect(statuses.get(RUN_STATUS.FAULT) ?? 0).toBeGreaterThan(0);
       console.log(`equivalence fuzz (stackify ${stackify}): ${accepted} programs (${refused} refused by the loader), statuses ${JSON.stringify([...statuses])}, ${loops} wasm loops, ${dispatched} dispatched`);
-    });
+    }, 3_600_000);
   }
 });

@@ -233,3 +233,21 @@ describe('equivalence mode', () => {
     expect(new EquivalenceRunner(jit).run(q, AddressSpace.hiOf(REGION.CTX), 0).difference).toMatchObject({ kind: 'memory', what: 'region 1 (ctx) byte 3' });
   });
 });
+
+describe('region table', () => {
+  it('follows a rebind of the same region index to new bytes (resident and mirrored)', () => {
+    const { sys, jit, load, run } = setup();
+    const p = load('r0 = *(u8 *)(r2 +99)\nexit');
+    for (const make of [(n: number) => jit.alloc(n), (n: number) => new Uint8Array(n)]) {
+      const small = make(64);
+      sys.mem.bind(REGION.PACKET, 'packet', small);
+      expect(run(p).status).toBe(RUN_STATUS.FAULT);
+      const big = make(100);
+      big[99] = 0x5a;
+      sys.mem.bind(REGION.PACKET, 'packet', big);
+      expect(run(p).r0).toBe(0x5an);
+      sys.mem.bind(REGION.PACKET, 'packet', big, false);
+      expect(run(load('*(u8 *)(r2 +1) = 1\nr0 = 0\nexit')).status).toBe(RUN_STATUS.FAULT);
+    }
+  });
+});

@@ -22,7 +22,9 @@ export class JitMemory {
   readonly #mirrorRegion: (Region | undefined)[] = [];
   readonly #mirrorBase: number[] = [];
   #mirrorCount = 0;
-  readonly #seen: (Region | undefined)[] = [];
+  /** Bytes and writability of each region at the last refresh (records are reused on rebind). */
+  readonly #seenBytes: (Uint8Array | undefined)[] = [];
+  readonly #seenWritable: boolean[] = [];
   #seenCount = 0;
   #allResident = true;
 
@@ -65,7 +67,10 @@ export class JitMemory {
     // fast path: same regions as last time, all resident
     if (this.#allResident && n === this.#seenCount) {
       let same = true;
-      for (let i = 0; i < n; i++) if (as.region(i) !== this.#seen[i]) { same = false; break; }
+      for (let i = 0; i < n; i++) {
+        const r = as.region(i);
+        if (r === undefined ? this.#seenBytes[i] !== undefined : r.bytes !== this.#seenBytes[i] || r.writable !== this.#seenWritable[i]) { same = false; break; }
+      }
       if (same) return true;
     }
     let cursor = this.#residentEnd;
@@ -75,7 +80,8 @@ export class JitMemory {
     for (let i = 0; i < LAYOUT.MAX_REGIONS; i++) {
       const e = t0 + i * (LAYOUT.REGION_ENTRY >> 2);
       const r = i < n ? as.region(i) : undefined;
-      this.#seen[i] = r;
+      this.#seenBytes[i] = r?.bytes;
+      this.#seenWritable[i] = r?.writable ?? false;
       if (r === undefined) { T[e] = 0; T[e + 1] = 0; T[e + 2] = 0; continue; }
       const len = r.bytes.byteLength;
       let base: number;
