@@ -19,10 +19,14 @@ const MAX_VAR_OFF = 1 << 29;
 const MAX_PACKET_OFF = 0xffff;
 const LIMIT = 1_000_000;
 
-class Reject extends Error {
+/**
+ * Internal control-flow signal of a refusal, caught in Checker.run(). Not an
+ * Error: a refusal is the normal outcome of verification and must not pay for
+ * a stack trace.
+ */
+class Reject {
   readonly refusal: Refusal;
   constructor(r: Refusal) {
-    super(r.message);
     this.refusal = r;
   }
 }
@@ -123,6 +127,7 @@ export class Checker {
     if (this.o.logLevel > 0) this.log.push(line);
   }
   private fail(errno: Refusal['errno'], message: string, more?: string[]): never {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- internal signal, see Reject
     throw new Reject({ errno, message, insn: this.st.insn, ...(more === undefined ? {} : { more }) });
   }
   private regs(): Reg[] {
@@ -813,6 +818,7 @@ export class Checker {
     const before = this.log.length;
     if (this.memOk(regno, reg, off, size, memSize, zeroOk)) return;
     const first = this.log.length > before ? this.log.pop()! : memText(regno, reg, off, size, memSize);
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- internal signal, see Reject
     throw new Reject({ errno: 'EACCES', message: first, insn: this.st.insn, more: [then] });
   }
 
@@ -1136,6 +1142,7 @@ export class Checker {
     const meta: Meta = { map: null, rawReg: -1, rawSize: 0, memSize: 0, releaseId: 0, memReg: -1, memRaw: false, memNull: false, constKey: -1 };
     for (let a = 0; a < fn.args.length; a++) this.checkFuncArg(fn, a, meta);
     if (id === 12) {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- internal signal, see Reject
       if (meta.map === null || meta.map.type !== 3) throw new Reject({ errno: 'EINVAL', message: 'expected prog array map for tail call', insn: i, glued: true });
     }
     if (meta.rawReg >= 0) {

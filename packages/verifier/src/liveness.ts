@@ -7,6 +7,10 @@ import type { ProgTypeOps } from './types.js';
 
 const CALLER_SAVED = 0x3f;
 
+function bit(r: number): number {
+  return r < 11 ? 1 << r : 0;
+}
+
 /** Live-in register masks (bit n = Rn), one per instruction. */
 export function computeLiveRegs(p: Insns, ops: ProgTypeOps): Uint16Array {
   const n = p.len;
@@ -18,7 +22,6 @@ export function computeLiveRegs(p: Insns, ops: ProgTypeOps): Uint16Array {
     const cls = code & 7;
     const d = p.dst[i]! & 0xf;
     const s = p.src[i]! & 0xf;
-    const bit = (r: number): number => (r < 11 ? 1 << r : 0);
     let u = 0;
     let df = 0;
     let next = [i + 1];

@@ -113,6 +113,16 @@ export class Reg {
   }
 }
 
+const TWO64 = 1n << 64n;
+/** s64() for a value already in [0, 2^64). */
+function toS(x: bigint): bigint {
+  return x > S64_MAX ? x - TWO64 : x;
+}
+/** u64() for a value already in [-2^63, 2^63). */
+function toU(x: bigint): bigint {
+  return x < 0n ? x + TWO64 : x;
+}
+
 function maxB(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
 }
@@ -123,8 +133,8 @@ function minB(a: bigint, b: bigint): bigint {
 const SIGN = 1n << 63n;
 const NOT_SIGN = ~SIGN & U64_MAX;
 function updateBounds(r: Reg): void {
-  r.smin = maxB(r.smin, s64(r.tv | (r.tm & SIGN)));
-  r.smax = minB(r.smax, s64(r.tv | (r.tm & NOT_SIGN)));
+  r.smin = maxB(r.smin, toS(r.tv | (r.tm & SIGN)));
+  r.smax = minB(r.smax, toS(r.tv | (r.tm & NOT_SIGN)));
   r.umin = maxB(r.umin, r.tv);
   r.umax = minB(r.umax, r.tv | r.tm);
   const v32 = Number(r.tv & U32_MAX);
@@ -165,13 +175,13 @@ function deduceBounds(r: Reg): void {
     }
   }
   // 64-bit: signed <-> unsigned
-  if (s64(r.umin) <= s64(r.umax)) {
-    r.smin = maxB(r.smin, s64(r.umin));
-    r.smax = minB(r.smax, s64(r.umax));
+  if (toS(r.umin) <= toS(r.umax)) {
+    r.smin = maxB(r.smin, toS(r.umin));
+    r.smax = minB(r.smax, toS(r.umax));
   }
-  if (u64(r.smin) <= u64(r.smax)) {
-    r.umin = maxB(r.umin, u64(r.smin));
-    r.umax = minB(r.umax, u64(r.smax));
+  if (toU(r.smin) <= toU(r.smax)) {
+    r.umin = maxB(r.umin, toU(r.smin));
+    r.umax = minB(r.umax, toU(r.smax));
   }
   // 32 -> 64: a value within [0, U32_MAX] carries its 32-bit bounds
   if (r.umax <= U32_MAX) {
