@@ -60,6 +60,24 @@ describe('run statuses', () => {
   });
 });
 
+describe('superinstructions', () => {
+  const lea = (text: string): { r0: bigint; executed: number } => {
+    const { sys, run } = setup(() => text);
+    expect(run()).toBe(RUN_STATUS.OK);
+    return { r0: sys.interpreter.r0(), executed: sys.interpreter.executed };
+  };
+  it('mov + add (+ jgt) give the unfused results, with carries, and count every instruction', () => {
+    expect(lea('r1 = 0xffffffff ll\nr3 = 0x100000000 ll\nr2 = r1\nr2 += 1\nif r2 > r3 goto pc+1\nr0 = r2\nexit')).toEqual({ r0: 0x100000000n, executed: 7 });
+    expect(lea('r1 = 0xffffffff ll\nr3 = 0x100000000 ll\nr0 = 5\nr2 = r1\nr2 += 2\nif r2 > r3 goto pc+1\nr0 = r2\nexit')).toEqual({ r0: 5n, executed: 7 });
+    expect(lea('r1 = -1\nr0 = r1\nr0 += -1\nexit')).toEqual({ r0: 0xfffffffffffffffen, executed: 4 });
+  });
+  it('a jump into the middle of a pattern runs the instructions one by one', () => {
+    // the jump lands on `r2 += 1`: r2 keeps 10 from before, so r0 = 11 (fused it would be r1 + 1)
+    expect(lea('r1 = 100\nr2 = 10\nr3 = 0\nif r3 == 0x0 goto pc+1\nr2 = r1\nr2 += 1\nr0 = r2\nexit')).toEqual({ r0: 11n, executed: 7 });
+    expect(lea('r1 = 100\nr2 = 10\nr3 = 0\nr4 = 5\nr2 = r1\nr2 += 1\nif r3 == 0x0 goto pc+1\nif r2 > r4 goto pc+1\nr0 = r2\nexit').r0).toBe(101n);
+  });
+});
+
 describe('maps from programs', () => {
   it('an ARRAY lookup returns a live pointer: program stores are visible to user space', () => {
     const { sys, maps, run } = setup((m) => `*(u32 *)(r10 -4) = 1\nr1 = map[fd:${m[0]}]\nr2 = r10\nr2 += -4\ncall bpf_map_lookup_elem#1\nif r0 == 0x0 goto pc+2\nr1 = 0x55\n*(u64 *)(r0 +0) = r1\nr0 = 0\nexit`, [[T.ARRAY, 4, 8, 2]]);

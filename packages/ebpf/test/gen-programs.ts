@@ -55,6 +55,11 @@ function body(p: Prng, len: number, shape: BodyShape = MAIN): Insn[] {
     const remaining = len - i - 1;
     const dst = pick(p, REGS);
     const src = pick(p, REGS);
+    if (p.below(30) === 0 && remaining > 0) {
+      // the bounds-check idiom the interpreter fuses: rD = rS; rD += K; if rD > rX goto +off
+      out.push(insn(0xbf, dst, src), insn(0x07, dst, 0, 0, imm32(p)), insn(0x2d, dst, pick(p, REGS), p.below(Math.min(remaining, 6) + 1), 0));
+      continue;
+    }
     if (shape.call && p.below(25) === 0) {
       // call the subprogram; R1-R5 are clobbered by a call, so set them again
       out.push(insn(0x85, 0, 1, 0, CALL_MARK));

@@ -68,6 +68,10 @@ const HANDLER: Uint8Array = Uint8Array.from([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 ]);
 
+/** Superinstruction handler ids (after the opcode handlers). */
+const H_LEA = 121;
+const H_LEA_JGT = 122;
+
 const TWO32 = 0x1_0000_0000;
 const TWO52 = 0x10_0000_0000_0000;
 
@@ -176,14 +180,43 @@ export class Interpreter implements HelperEnv {
     return st;
   }
 
-  /** The dispatch image of a program: its image with the opcode byte replaced by a dense handler id. */
+  /**
+   * The dispatch image of a program: its image with the opcode byte replaced by a dense handler
+   * id, and two superinstructions where no jump lands inside them: `rD = rS; rD += K` (LEA,
+   * K kept in the first slot's imm) and LEA followed by `if rD > rX goto` (the packet bounds
+   * check of every parser). Fused slots run as one dispatch but count as their instructions.
+   */
   #decoded(prog: BpfProg): Int32Array {
     let img = this.#decodeCache.get(prog);
-    if (img === undefined) {
-      img = new Int32Array(prog.image);
-      for (let i = 0; i < img.length; i += 2) img[i] = (img[i]! & ~0xff) | HANDLER[img[i]! & 0xff]!;
-      this.#decodeCache.set(prog, img);
+    if (img !== undefined) return img;
+    img = new Int32Array(prog.image);
+    const n = img.length >> 1;
+    const target = new Uint8Array(n + 1);
+    for (let i = 0; i < n; i++) {
+      const w = img[i * 2]!;
+      const code = w & 0xff;
+      const cls = code & 7;
+      if (code === 0x18) { i++; continue; }
+      if (code === 0x06) target[Math.min(n, Math.max(0, i + 1 + img[i * 2 + 1]!))] = 1;
+      else if (code === 0x85 && ((w >>> 12) & 0xf) === 1) target[Math.min(n, Math.max(0, i + 1 + img[i * 2 + 1]!))] = 1;
+      else if ((cls === 5 || cls === 6) && (code & 0xf0) !== 0x80 && (code & 0xf0) !== 0x90) target[Math.min(n, Math.max(0, i + 1 + (w >> 16)))] = 1;
     }
+    for (let i = 0; i < n; i++) {
+      const w = img[i * 2]!;
+      const code = w & 0xff;
+      if (code === 0x18) { img[i * 2] = (w & ~0xff) | HANDLER[code]!; i++; continue; }
+      img[i * 2] = (w & ~0xff) | HANDLER[code]!;
+      // superinstructions (decided on the original opcodes)
+      const w1 = i + 1 < n ? prog.image[(i + 1) * 2]! : 0;
+      const dst = (w >>> 8) & 0xf;
+      if (code === 0xbf && w >> 16 === 0 && i + 1 < n && !target[i + 1] && (w1 & 0xff) === 0x07 && ((w1 >>> 8) & 0xf) === dst && ((w1 >>> 12) & 0xf) === 0 && w1 >> 16 === 0) {
+        const w2 = i + 2 < n ? prog.image[(i + 2) * 2]! : 0;
+        const fuseJgt = i + 2 < n && !target[i + 2] && (w2 & 0xff) === 0x2d && ((w2 >>> 8) & 0xf) === dst;
+        img[i * 2] = (w & ~0xff) | (fuseJgt ? H_LEA_JGT : H_LEA);
+        img[i * 2 + 1] = prog.image[(i + 1) * 2 + 1]!;
+      }
+    }
+    this.#decodeCache.set(prog, img);
     return img;
   }
 
@@ -1080,6 +1113,31 @@ export class Interpreter implements HelperEnv {
         case 120: { // ATOMIC
           const st = this.#atomic(prog.image[pc * 2]! & 0xff, d, s, off, imm);
           if (st !== RUN_STATUS.OK) { this.executed = count; this.faultPc = pc; return st; }
+          break;
+        }
+        case 121: { // LEA: rD = rS; rD += imm
+          const blo = imm, bhi = imm >> 31;
+          const alo = R[s]!;
+          const lo = (alo + blo) | 0;
+          R[d + 1] = (R[s + 1]! + bhi + ((lo >>> 0) < (alo >>> 0) ? 1 : 0)) | 0;
+          R[d] = lo;
+          count++;
+          pc++;
+          break;
+        }
+        case 122: { // LEA_JGT: rD = rS; rD += imm; if rD > rX goto +off
+          const blo = imm, bhi = imm >> 31;
+          const alo = R[s]!;
+          const lo = (alo + blo) | 0;
+          const hi = (R[s + 1]! + bhi + ((lo >>> 0) < (alo >>> 0) ? 1 : 0)) | 0;
+          R[d + 1] = hi;
+          R[d] = lo;
+          const w2 = P[pc * 2 + 4]!;
+          const x = (w2 >>> 11) & 0x1e;
+          const xlo = R[x]!, xhi = R[x + 1]!;
+          count += 2;
+          pc += 2;
+          if (hi === xhi ? lo >>> 0 > xlo >>> 0 : hi >>> 0 > xhi >>> 0) pc += w2 >> 16;
           break;
         }
         default:
