@@ -43,6 +43,12 @@ describe('malformed ELF objects', () => {
     expect(e.where).toMatch(/^section header/);
   });
 
+  it('refuses a huge .bss (SHT_NOBITS is not bounded by the file) with E2BIG instead of allocating it', () => {
+    const { b, dv, shdr } = copy('redirect_global.o');
+    dv.setUint32(shdr('.bss') + L.SH_SIZE, 0x57000018, true); // found by fuzzing: 1.4 GB of zeros
+    expectKernelError(() => loadElfObject(b), 'E2BIG', 'section ".bss": size 1459617816 exceeds the largest array-map value (4194304 bytes)');
+  });
+
   it('refuses a missing symbol table', () => {
     const { b, dv, elf } = copy('vlan.o');
     const shoff = dv.getUint32(L.E_SHOFF, true);

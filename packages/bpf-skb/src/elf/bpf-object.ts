@@ -16,6 +16,8 @@ import { dataSectionKind, globalDataMap, parseBtfMaps, parseLegacyMaps, type Bpf
 import { secInfo } from './sec-def.js';
 
 const INSN_SIZE = 8;
+/** include/linux/slab.h KMALLOC_MAX_SIZE on x86-64 (4 MiB): array_map_alloc_check's value_size limit. */
+const KMALLOC_MAX_SIZE = 4 << 20;
 const LD_IMM64 = BPF_CLASS.LD | BPF_MODE.IMM | BPF_SIZE.DW;
 const CALL = BPF_CLASS.JMP | BPF_JMP_OP.CALL;
 
@@ -183,6 +185,8 @@ function load(bytes: Uint8Array, options: LoadElfOptions): BpfObject {
       if (s.name === '.text') textSec = s;
       else progSecs.push(s);
     } else if (dataSectionKind(s) !== undefined && s.size > 0) {
+      // the section becomes an array map's value: the kernel refuses values above KMALLOC_MAX_SIZE
+      if (s.size > KMALLOC_MAX_SIZE) throw kerr('E2BIG', `${at}: size ${s.size} exceeds the largest array-map value (${KMALLOC_MAX_SIZE} bytes)`, { where: at });
       dataSecs.push(s);
     }
   }

@@ -46,6 +46,9 @@ export interface ElfRel {
   readonly type: number;
 }
 
+/** Largest SHT_NOBITS section materialised (16 MiB; a .bss map value is limited to 4 MiB anyway). */
+const NOBITS_MAX = 16 << 20;
+
 function where(name: string): string {
   return `section "${name}"`;
 }
@@ -196,7 +199,11 @@ export class ElfFile {
 
   /** The contents of a section (a view, not a copy); SHT_NOBITS gives zeros of its size. */
   data(s: ElfSection): Uint8Array {
-    if (s.type === ELF_SHT.NOBITS) return new Uint8Array(s.size);
+    if (s.type === ELF_SHT.NOBITS) {
+      // NOBITS sizes are not bounded by the file: refuse what no BPF object section can be
+      if (s.size > NOBITS_MAX) throw kerr('E2BIG', `${where(s.name)}: SHT_NOBITS size ${s.size} is too large`, { where: where(s.name) });
+      return new Uint8Array(s.size);
+    }
     return this.bytes.subarray(s.offset, s.offset + s.size);
   }
 
