@@ -9,6 +9,7 @@ import { NlWriter, parseAttrs, type NlAttrs } from './nlattr.js';
 import type { Qdisc, TcSkb } from './sch-generic.js';
 import type { TcfResult } from './sch-generic.js';
 import type { TcNet, RtnlRequest } from './kernel.js';
+import { BlockOffload, type FlowSetupCb } from './flow-offload.js';
 
 /** TCA_CHAIN upper limit (TC_ACT_EXT_VAL_MASK). */
 export const TC_CHAIN_MAX = 0x0fffffff;
@@ -49,6 +50,8 @@ export interface TcfProtoOps {
   dump(tp: TcfProto, fh: unknown, w: NlWriter): number;
   /** Optional: called when a class is created/deleted (cl null) with this classid. */
   bindClass?(tp: TcfProto, fh: unknown, classid: number, cl: unknown, q: Qdisc | null, base: number): void;
+  /** Optional: replay (add) or withdraw this tp's filters to one flow block callback (tcf_proto_ops.reoffload). */
+  reoffload?(tp: TcfProto, add: boolean, cb: FlowSetupCb): void;
   /** Optional chain templates (tmplt_create/tmplt_dump); absent → EOPNOTSUPP. */
   tmpltCreate?(net: TcNet, chain: TcfChain, tca: NlAttrs): unknown;
   tmpltDump?(tmplt: unknown, w: NlWriter): void;
@@ -111,6 +114,8 @@ export class TcfBlock {
   owners = 0;
   /** Datapath entry: chain 0 (kept in sync, the "mini qdisc" head). */
   chain0: TcfChain | null = null;
+  /** Offload callbacks and counters (flow_block, nooffloaddevcnt, offloadcnt). */
+  readonly offload = new BlockOffload();
 
   constructor(net: TcNet, index: number, q: Qdisc | null) {
     this.net = net;

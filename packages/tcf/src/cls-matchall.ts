@@ -4,7 +4,8 @@
 // device: EOPNOTSUPP here, as on a veth) and a per-filter hit counter.
 import { kerr } from '@tcbpf/base';
 import { TCA, TCA_CLS_FLAGS, TCA_MATCHALL } from '@tcbpf/uapi';
-import { TcfExts } from './act-api.js';
+import { TcfExts, type TcAction } from './act-api.js';
+import { kerrFromCode, tcSetupCbAdd, tcSetupCbDestroy, type FlowSetupCb } from './flow-offload.js';
 import { tcfBindFilter, tcfUnbindFilter, type TcfChangeArgs, type TcfProto, type TcfProtoOps } from './cls-api.js';
 import { TcfResult, type Qdisc, type TcSkb } from './sch-generic.js';
 import type { NlWriter } from './nlattr.js';
@@ -18,10 +19,49 @@ export class MallHead {
   flags = 0;
   /** rhit, summed over CPUs. */
   rhit = 0;
+  inHwCount = 0;
   deleting = false;
   constructor(handle: number) {
     this.handle = handle;
   }
+}
+
+/** struct tc_cls_matchall_offload, what drivers' TC_SETUP_CLSMATCHALL callbacks receive. */
+export interface ClsMatchallOffload {
+  readonly command: 'replace' | 'destroy' | 'stats';
+  readonly cookie: MallHead;
+  readonly chainIndex: number;
+  readonly protocol: number;
+  readonly prio: number;
+  readonly classid: number;
+  readonly actions: readonly TcAction[];
+}
+
+function mallOffload(tp: TcfProto, h: MallHead, command: ClsMatchallOffload['command']): ClsMatchallOffload {
+  return { command, cookie: h, chainIndex: tp.chain.index, protocol: tp.protocol, prio: tp.prio >>> 16, classid: h.res.classid, actions: h.exts.actions };
+}
+
+/** mall_destroy_hw_filter. */
+function mallDestroyHw(tp: TcfProto, h: MallHead): void {
+  const hw = { flags: h.flags, inHwCount: h.inHwCount };
+  tcSetupCbDestroy(tp.chain.block, tp, 'clsmatchall', mallOffload(tp, h, 'destroy'), false, hw);
+  h.flags = hw.flags;
+  h.inHwCount = hw.inHwCount;
+}
+
+/** mall_replace_hw_filter: 0 or a negative errno. */
+function mallReplaceHw(tp: TcfProto, h: MallHead): number {
+  const skipSw = (h.flags & TCA_CLS_FLAGS.SKIP_SW) !== 0;
+  const hw = { flags: h.flags, inHwCount: h.inHwCount };
+  const err = tcSetupCbAdd(tp.chain.block, tp, 'clsmatchall', mallOffload(tp, h, 'replace'), skipSw, hw);
+  h.flags = hw.flags;
+  h.inHwCount = hw.inHwCount;
+  if (err) {
+    mallDestroyHw(tp, h);
+    return err;
+  }
+  if (skipSw && !(h.flags & TCA_CLS_FLAGS.IN_HW)) return -22;
+  return 0;
 }
 
 /** tc_flags_valid. */
@@ -43,6 +83,7 @@ export const matchallOps: TcfProtoOps = Object.freeze({
   destroy(tp: TcfProto): void {
     const h = head(tp);
     if (!h) return;
+    if (!(h.flags & TCA_CLS_FLAGS.SKIP_HW)) mallDestroyHw(tp, h);
     tcfUnbindFilter(tp, h.res);
     h.exts.destroy();
     tp.root = null;
@@ -77,18 +118,22 @@ export const matchallOps: TcfProtoOps = Object.freeze({
       h.res.classid = tb.u32(TCA_MATCHALL.CLASSID);
       tcfBindFilter(tp, h.res, a.base);
     }
-    if (flags & TCA_CLS_FLAGS.SKIP_SW) {
-      // tc_setup_cb_add with err_stop and a bound device that cannot offload
-      tcfUnbindFilter(tp, h.res);
-      h.exts.destroy();
-      throw kerr('EOPNOTSUPP');
+    h.flags = flags;
+    if (!(flags & TCA_CLS_FLAGS.SKIP_HW)) {
+      const err = mallReplaceHw(tp, h);
+      if (err && flags & TCA_CLS_FLAGS.SKIP_SW) {
+        tcfUnbindFilter(tp, h.res);
+        h.exts.destroy();
+        throw kerrFromCode(err);
+      }
     }
-    h.flags = flags | TCA_CLS_FLAGS.NOT_IN_HW;
+    if (!(h.flags & TCA_CLS_FLAGS.IN_HW)) h.flags |= TCA_CLS_FLAGS.NOT_IN_HW;
     tp.root = h;
     return h;
   },
   delete(tp: TcfProto, fh: unknown): boolean {
     const h = fh as MallHead;
+    if (!(h.flags & TCA_CLS_FLAGS.SKIP_HW)) mallDestroyHw(tp, h);
     h.deleting = true;
     tcfUnbindFilter(tp, h.res);
     h.exts.destroy();
@@ -108,6 +153,30 @@ export const matchallOps: TcfProtoOps = Object.freeze({
     h.exts.dump(w, TCA_MATCHALL.ACT);
     w.nestEnd(n);
     return h.handle;
+  },
+  reoffload(tp: TcfProto, add: boolean, cb: FlowSetupCb): void {
+    const h = head(tp);
+    if (!h || h.flags & TCA_CLS_FLAGS.SKIP_HW) return;
+    // tc_setup_cb_reoffload
+    const err = cb('clsmatchall', mallOffload(tp, h, add ? 'replace' : 'destroy'));
+    if (err) {
+      if (add && h.flags & TCA_CLS_FLAGS.SKIP_SW) throw kerr('EOPNOTSUPP');
+      return;
+    }
+    const off = tp.chain.block.offload;
+    if (add) {
+      if (!h.inHwCount && !(h.flags & TCA_CLS_FLAGS.IN_HW)) {
+        h.flags |= TCA_CLS_FLAGS.IN_HW;
+        off.offloadcnt++;
+      }
+      h.inHwCount++;
+    } else {
+      h.inHwCount--;
+      if (!h.inHwCount && h.flags & TCA_CLS_FLAGS.IN_HW) {
+        h.flags &= ~TCA_CLS_FLAGS.IN_HW;
+        off.offloadcnt--;
+      }
+    }
   },
   bindClass(tp: TcfProto, fh: unknown, classid: number, cl: unknown, _q: Qdisc | null, base: number): void {
     const h = fh as MallHead;

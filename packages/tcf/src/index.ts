@@ -44,3 +44,6 @@ export { TCF_ALL_KINDS } from './kinds.js';
 export { TcClient, TC_CMD, writeActions, gactSpec, mirredSpec, matchallOptions } from './tc-client.js';
 export type { ActionSpec, AttrWriter } from './tc-client.js';
 export type { IngressPriv } from './sch-ingress.js';
+export { BlockOffload, tcSetupCbAdd, tcSetupCbReplace, tcSetupCbDestroy, tcSetupCbStats, tcfBlockOffloadBind, tcfBlockOffloadUnbind, kerrFromCode } from './flow-offload.js';
+export type { FlowSetupCb, FlowBlockCb, FlowBlockOffload, NdoSetupTc, HwState } from './flow-offload.js';
+export type { ClsMatchallOffload } from './cls-matchall.js';

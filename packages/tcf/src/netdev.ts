@@ -4,6 +4,7 @@
 import type { NetDevice } from '@tcbpf/skb';
 import type { Qdisc } from './sch-generic.js';
 import type { TcNet } from './kernel.js';
+import type { NdoSetupTc } from './flow-offload.js';
 
 /** tc state of one net_device. */
 export class NetDev {
@@ -14,6 +15,10 @@ export class NetDev {
   qdisc!: Qdisc;
   /** The ingress/clsact qdisc, or null. */
   ingress: Qdisc | null = null;
+  /** The driver's ndo_setup_tc (null: the device cannot offload, like veth). */
+  ndoSetupTc: NdoSetupTc | null = null;
+  /** NETIF_F_HW_TC enabled (ethtool -K dev hw-tc-offload on). */
+  hwTcOffload = false;
 
   constructor(net: TcNet, dev: NetDevice) {
     this.net = net;

@@ -8,6 +8,7 @@ import type { Qdisc} from './sch-generic.js';
 import { type QdiscClassOps, type QdiscInitArgs, type QdiscOps, type TcSkb } from './sch-generic.js';
 import { TcfBlock } from './cls-api.js';
 import type { NlWriter } from './nlattr.js';
+import { tcfBlockOffloadBind, tcfBlockOffloadUnbind } from './flow-offload.js';
 
 /** Private state of ingress/clsact. */
 export interface IngressPriv {
@@ -48,24 +49,50 @@ function readBlockIndex(args: QdiscInitArgs, t: number): number {
   return v;
 }
 
+/** tcf_block_get_ext: get (or share) the block and bind the device's offload to it; undone on failure. */
+function blockGetBound(q: Qdisc, index: number, binder: 'ingress' | 'egress'): TcfBlock {
+  const b = blockGet(q, index);
+  try {
+    tcfBlockOffloadBind(b, q.dev, binder);
+  } catch (e) {
+    blockPut(q, b);
+    throw e;
+  }
+  return b;
+}
+
+function blockPutBound(q: Qdisc, b: TcfBlock | null, binder: 'ingress' | 'egress'): void {
+  if (!b) return;
+  tcfBlockOffloadUnbind(b, q.dev, binder);
+  blockPut(q, b);
+}
+
 function ingressInit(q: Qdisc, args: QdiscInitArgs): void {
   if (q.parent !== TC_H.INGRESS) throw kerr('EOPNOTSUPP');
   const ib = readBlockIndex(args, TCA.INGRESS_BLOCK);
-  q.priv = { ingressBlock: ib, egressBlock: 0, ingress: blockGet(q, ib), egress: null } satisfies IngressPriv;
+  q.priv = { ingressBlock: ib, egressBlock: 0, ingress: blockGetBound(q, ib, 'ingress'), egress: null } satisfies IngressPriv;
 }
 
 function clsactInit(q: Qdisc, args: QdiscInitArgs): void {
   if (q.parent !== TC_H.INGRESS) throw kerr('EOPNOTSUPP');
   const ib = readBlockIndex(args, TCA.INGRESS_BLOCK);
   const eb = readBlockIndex(args, TCA.EGRESS_BLOCK);
-  q.priv = { ingressBlock: ib, egressBlock: eb, ingress: blockGet(q, ib), egress: blockGet(q, eb) } satisfies IngressPriv;
+  const ingress = blockGetBound(q, ib, 'ingress');
+  let egress: TcfBlock;
+  try {
+    egress = blockGetBound(q, eb, 'egress');
+  } catch (e) {
+    blockPutBound(q, ingress, 'ingress');
+    throw e;
+  }
+  q.priv = { ingressBlock: ib, egressBlock: eb, ingress, egress } satisfies IngressPriv;
 }
 
 function ingressDestroy(q: Qdisc): void {
   const p = q.priv as IngressPriv | null;
   if (!p) return;
-  blockPut(q, p.ingress);
-  blockPut(q, p.egress);
+  blockPutBound(q, p.ingress, 'ingress');
+  blockPutBound(q, p.egress, 'egress');
   q.priv = null;
 }
 
