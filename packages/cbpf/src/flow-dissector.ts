@@ -45,7 +45,6 @@ export function skbGetPoff(skb: ClassicSkb): number {
   let numHdrs = 0;
   let vlanSeen = false;
   let good = true;
-  const allowed = (): boolean => ++numHdrs <= MAX_FLOW_DISSECT_HDRS;
 
   dissect: for (;;) {
     // proto_again
@@ -106,7 +105,7 @@ export function skbGetPoff(skb: ClassicSkb): number {
     }
     if (fdret === RET_OUT_GOOD) break dissect;
     if (fdret === RET_PROTO_AGAIN) {
-      if (allowed()) continue dissect;
+      if (++numHdrs <= MAX_FLOW_DISSECT_HDRS) continue dissect;
       break dissect;
     }
     if (fdret === RET_OUT_BAD) { good = false; break dissect; }
@@ -156,11 +155,11 @@ export function skbGetPoff(skb: ClassicSkb): number {
           break;
       }
       if (fdret === RET_IPPROTO_AGAIN) {
-        if (allowed()) continue;
+        if (++numHdrs <= MAX_FLOW_DISSECT_HDRS) continue;
         break dissect;
       }
       if (fdret === RET_PROTO_AGAIN) {
-        if (allowed()) continue dissect;
+        if (++numHdrs <= MAX_FLOW_DISSECT_HDRS) continue dissect;
         break dissect;
       }
       if (fdret === RET_OUT_BAD) good = false;
