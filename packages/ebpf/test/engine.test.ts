@@ -178,6 +178,12 @@ describe('loader', () => {
     expect(refusal(() => load('r1 = map[fd:77]\nr0 = 0\nexit'))).toBe('EBADF fd 77 is not pointing to valid bpf_map');
     expect(refusal(() => load('r6 = r1\nr0 = *(u8 *)skb[0]\nexit'))).toBe('EINVAL BPF_LD_[ABS|IND] instructions not allowed for this program type');
   });
+  it('refuses maps larger than the simulator allows with ENOMEM (no RangeError)', () => {
+    for (const t of [T.ARRAY, T.HASH, T.LRU_PERCPU_HASH, T.PROG_ARRAY, T.LPM_TRIE]) {
+      expect(refusal(() => sys.mapCreate({ mapType: t, keySize: t === T.LPM_TRIE ? 8 : 4, valueSize: t === T.PROG_ARRAY ? 4 : 64, maxEntries: 0xfffffff0, mapFlags: t === T.LPM_TRIE ? F.NO_PREALLOC : 0 }))).toMatch(/^ENOMEM/);
+    }
+    expect(refusal(() => sys.mapCreate({ mapType: T.RINGBUF, keySize: 0, valueSize: 0, maxEntries: 2 ** 30 }))).toMatch(/^ENOMEM/);
+  });
   it('assigns cyclic ids, keeps maps alive while a program uses them', () => {
     const m = sys.mapCreate({ mapType: T.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 });
     const p = sys.progLoad({ progType: BPF_PROG_TYPE.SCHED_CLS, license: 'GPL', insns: assembleKernel(`r1 = map[fd:${m}]\nr0 = 0\nexit`) });

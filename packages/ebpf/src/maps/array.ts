@@ -5,7 +5,7 @@
 import { KernelError } from '@tcbpf/base';
 import { BPF_MAP_CREATE_FLAG, BPF_MAP_TYPE, BPF_UPDATE } from '@tcbpf/uapi';
 import { AddressSpace } from '../vm/address-space.js';
-import { BpfMap, NEG, checkUpdateFlags, roundUp8, type MapAttr, type MapHost } from './map.js';
+import { BpfMap, NEG, checkMapMemory, checkUpdateFlags, roundUp8, type MapAttr, type MapHost } from './map.js';
 
 const ALLOWED_FLAGS = BPF_MAP_CREATE_FLAG.NUMA_NODE | BPF_MAP_CREATE_FLAG.RDONLY | BPF_MAP_CREATE_FLAG.WRONLY |
   BPF_MAP_CREATE_FLAG.RDONLY_PROG | BPF_MAP_CREATE_FLAG.WRONLY_PROG | BPF_MAP_CREATE_FLAG.MMAPABLE |
@@ -30,6 +30,7 @@ export class ArrayMap extends BpfMap {
 
   constructor(host: MapHost, attr: MapAttr) {
     checkArrayAttr(attr);
+    checkMapMemory(roundUp8(attr.valueSize) * attr.maxEntries * (attr.mapType === BPF_MAP_TYPE.PERCPU_ARRAY ? host.nrCpus : 1));
     super(host, attr);
     this.percpu = attr.mapType === BPF_MAP_TYPE.PERCPU_ARRAY;
     this.elemSize = roundUp8(attr.valueSize);

@@ -7,7 +7,7 @@ import { KernelError } from '@tcbpf/base';
 import { BPF_MAP_CREATE_FLAG, BPF_MAP_TYPE, BPF_UPDATE } from '@tcbpf/uapi';
 import { MAP_HANDLE_HI } from '../vm/address-space.js';
 import type { BpfProg } from '../prog/program.js';
-import { BpfMap, NEG, type MapAttr, type MapHost } from './map.js';
+import { BpfMap, NEG, checkMapMemory, type MapAttr, type MapHost } from './map.js';
 
 /** A simulated perf event ring (what user space reads after perf_event_open + mmap). */
 export class PerfEventBuffer {
@@ -78,6 +78,7 @@ export class FdArrayMap extends BpfMap {
       throw new KernelError('EINVAL', 'fd arrays need key_size 4, value_size 4, max_entries > 0');
     if ((flags & BPF_MAP_CREATE_FLAG.PRESERVE_ELEMS) && attr.mapType !== BPF_MAP_TYPE.PERF_EVENT_ARRAY)
       throw new KernelError('EINVAL', 'BPF_F_PRESERVE_ELEMS is for perf event arrays');
+    checkMapMemory(attr.maxEntries * 8);
     super(host, attr);
     this.inner = attr.mapType === BPF_MAP_TYPE.ARRAY_OF_MAPS ? checkInnerTemplate(attr.innerMap) : undefined;
     this.#slots = new Array<BpfProg | BpfMap | PerfEventBuffer | undefined>(attr.maxEntries).fill(undefined);

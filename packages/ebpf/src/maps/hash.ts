@@ -9,7 +9,7 @@
 import { KernelError } from '@tcbpf/base';
 import { BPF_MAP_CREATE_FLAG, BPF_MAP_TYPE, BPF_UPDATE, BPF_LIMITS } from '@tcbpf/uapi';
 import { AddressSpace } from '../vm/address-space.js';
-import { BpfMap, NEG, checkUpdateFlags, roundUp8, type MapAttr, type MapHost } from './map.js';
+import { BpfMap, NEG, checkMapMemory, checkUpdateFlags, roundUp8, type MapAttr, type MapHost } from './map.js';
 
 const HASH_FLAGS = BPF_MAP_CREATE_FLAG.NO_PREALLOC | BPF_MAP_CREATE_FLAG.NO_COMMON_LRU | BPF_MAP_CREATE_FLAG.NUMA_NODE |
   BPF_MAP_CREATE_FLAG.RDONLY | BPF_MAP_CREATE_FLAG.WRONLY | BPF_MAP_CREATE_FLAG.ZERO_SEED |
@@ -60,6 +60,7 @@ export class HashMap extends BpfMap {
 
   constructor(host: MapHost, attr: MapAttr) {
     checkHashAttr(attr);
+    checkMapMemory((attr.maxEntries + 1) * (attr.keySize + 24 + roundUp8(attr.valueSize) * (attr.mapType === BPF_MAP_TYPE.PERCPU_HASH || attr.mapType === BPF_MAP_TYPE.LRU_PERCPU_HASH ? host.nrCpus : 1)));
     super(host, attr);
     const t = attr.mapType;
     this.percpu = t === BPF_MAP_TYPE.PERCPU_HASH || t === BPF_MAP_TYPE.LRU_PERCPU_HASH;

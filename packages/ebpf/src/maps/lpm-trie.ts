@@ -9,7 +9,7 @@
 import { KernelError } from '@tcbpf/base';
 import { BPF_MAP_CREATE_FLAG, BPF_UPDATE } from '@tcbpf/uapi';
 import { AddressSpace } from '../vm/address-space.js';
-import { BpfMap, NEG, roundUp8, type MapAttr, type MapHost } from './map.js';
+import { BpfMap, NEG, checkMapMemory, roundUp8, type MapAttr, type MapHost } from './map.js';
 
 const LPM_DATA_SIZE_MAX = 256;
 const LPM_VAL_SIZE_MAX = (1 << 20) - 256 - 4; // KMALLOC_MAX_SIZE - LPM_DATA_SIZE_MAX - sizeof(node): documented bound
@@ -32,6 +32,7 @@ export class LpmTrieMap extends BpfMap {
     if (attr.maxEntries === 0 || !(flags & BPF_MAP_CREATE_FLAG.NO_PREALLOC) || (flags & ~LPM_FLAGS) !== 0 ||
       attr.keySize < 4 + 1 || attr.keySize > 4 + LPM_DATA_SIZE_MAX || attr.valueSize < 1 || attr.valueSize > LPM_VAL_SIZE_MAX)
       throw new KernelError('EINVAL', 'invalid LPM trie attributes');
+    checkMapMemory((attr.maxEntries + 1) * (attr.keySize + 8 + roundUp8(attr.valueSize)));
     super(host, attr);
     this.dataSize = attr.keySize - 4;
     this.maxPrefixlen = this.dataSize * 8;

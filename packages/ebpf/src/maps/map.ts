@@ -32,6 +32,14 @@ export const NEG = Object.freeze({
   EINVAL: -22, ENOSPC: -28, EOPNOTSUPP: -95, ENOTSUPP: -524,
 } as const);
 
+/** Largest storage one simulated map may allocate (the kernel fails such maps with ENOMEM). */
+export const MAP_MEMORY_LIMIT = 256 * 1024 * 1024;
+
+/** Refuse a map whose storage would exceed {@link MAP_MEMORY_LIMIT} (bpf_map_area_alloc failing). */
+export function checkMapMemory(bytes: number): void {
+  if (!(bytes <= MAP_MEMORY_LIMIT)) throw new KernelError('ENOMEM', `map needs ${bytes} bytes, more than the simulator's ${MAP_MEMORY_LIMIT}`);
+}
+
 /** round_up(n, 8) */
 export function roundUp8(n: number): number {
   return (n + 7) & ~7;

@@ -8,7 +8,7 @@
 import { KernelError } from '@tcbpf/base';
 import { BPF_MAP_CREATE_FLAG, BPF_RINGBUF } from '@tcbpf/uapi';
 import { AddressSpace } from '../vm/address-space.js';
-import { BpfMap, NEG, type MapAttr, type MapHost } from './map.js';
+import { BpfMap, NEG, checkMapMemory, type MapAttr, type MapHost } from './map.js';
 
 const PAGE_SIZE = 4096;
 
@@ -30,6 +30,7 @@ export class RingBufMap extends BpfMap {
     if ((flags & ~(BPF_MAP_CREATE_FLAG.NUMA_NODE)) !== 0 || attr.keySize !== 0 || attr.valueSize !== 0 ||
       n === 0 || (n & (n - 1)) !== 0 || n % PAGE_SIZE !== 0)
       throw new KernelError('EINVAL', 'ringbuf needs key_size 0, value_size 0, max_entries a power-of-2 multiple of the page size');
+    checkMapMemory(2 * n);
     super(host, attr);
     this.size = n;
     this.mask = n - 1;
