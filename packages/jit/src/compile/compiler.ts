@@ -55,6 +55,9 @@ export interface CompileOptions {
   readonly stackify?: boolean;
 }
 
+/** Address of the stack top of frame 0 as the interpreter sets R10 (R10 at entry). */
+export const FRAME0 = Object.freeze({ hi: AddressSpace.hiOf(REGION.STACK), lo: BPF_LIMITS.MAX_BPF_STACK * BPF_LIMITS.MAX_CALL_FRAMES });
+
 /** Imported function indices. */
 const IMPORT = Object.freeze({ HELPER: 0, LD_PKT: 1, TAIL: 2 } as const);
 /** Local indices: params R0..R10, then scratch. */
@@ -201,16 +204,16 @@ class FunctionEmitter {
    * names (writable length for stores) and leave the linear address (i32) on the stack.
    */
   address(reg: number, off: number, size: number, write: boolean, pc: number): this {
-    // region index -> table entry offset
-    this.get(reg).i64(32, 0).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(HI0).op(OP.i32_sub).tee(L.ENT)
-      .i32(LAYOUT.MAX_REGIONS).op(OP.i32_ge_u);
-    this.open(OP.if, { kind: 'if' }).fault(RUN_STATUS.FAULT, pc).close();
-    this.get(L.ENT).i32(4).op(OP.i32_shl).set(L.ENT);
-    // a = lo32(reg) + off, as i64 (no wrap)
+    // region index (hi word - REGION_HI_BASE); the table load uses it masked, the
+    // range check below refuses any index >= MAX_REGIONS (one branch for all checks)
+    this.get(reg).i64(32, 0).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(HI0).op(OP.i32_sub).tee(L.X)
+      .i32(LAYOUT.MAX_REGIONS - 1).op(OP.i32_and).i32(4).op(OP.i32_shl).set(L.ENT);
+    // a = lo32(reg) + off, as i64 (no wrap); fault unless 0 <= a && a + size <= len
     this.get(reg).i64(-1, 0).op(OP.i64_and);
     if (off !== 0) this.i64s(off).op(OP.i64_add);
     this.tee(L.A).i64s(size).op(OP.i64_add)
-      .get(L.ENT).mem(OP.i64_load32_u, 2, LAYOUT.REGION_TABLE + (write ? 8 : 4)).op(OP.i64_gt_s);
+      .get(L.ENT).mem(OP.i64_load32_u, 2, LAYOUT.REGION_TABLE + (write ? 8 : 4)).op(OP.i64_gt_s)
+      .get(L.X).i32(LAYOUT.MAX_REGIONS).op(OP.i32_ge_u).op(OP.i32_or);
     if (off < 0) this.get(L.A).i64(0, 0).op(OP.i64_lt_s).op(OP.i32_or);
     this.open(OP.if, { kind: 'if' }).fault(RUN_STATUS.FAULT, pc).close();
     return this.get(L.ENT).mem(OP.i32_load, 2, LAYOUT.REGION_TABLE).get(L.A).op(OP.i32_wrap_i64).op(OP.i32_add);
@@ -636,7 +639,8 @@ export function compileProgram(input: JitInput, opts: CompileOptions = {}): JitI
   const tLd = mb.type([VT.I32, VT.I32], [0x7c]);
   const tVoid = mb.type([], []);
   const tFn = mb.type(Array.from({ length: 11 }, () => VT.I64), [VT.I64]);
-  const tRun = mb.type([], [VT.I32]);
+  const tRun = mb.type([VT.I32, VT.I32, VT.I32, VT.I32, VT.I32], [VT.I32]);
+  const tEnter = mb.type([VT.I32], [VT.I32]);
   mb.importFunc('env', 'helper', tHelper);
   mb.importFunc('env', 'ldpkt', tLd);
   mb.importFunc('env', 'tail', tVoid);
@@ -661,14 +665,32 @@ export function compileProgram(input: JitInput, opts: CompileOptions = {}): JitI
     dispatched += fe.dispatched;
     mb.func({ type: tFn, locals: LOCALS, body });
   }
-  // run(): budget from the control block, registers from the register file
+  // run(r1lo, r1hi, r2lo, r2hi, budget): reset the control block, R1/R2 from the
+  // arguments, R10 = top of frame 0, the rest zero (as Interpreter.run)
   const rw = new ByteWriter();
-  rw.u8(OP.i32_const).sleb32(0).u8(OP.i64_load).uleb(3).uleb(LAYOUT.BUDGET).u8(OP.global_set).uleb(0);
-  for (let r = 0; r <= 10; r++) rw.u8(OP.i32_const).sleb32(0).u8(OP.i64_load).uleb(3).uleb(LAYOUT.REGS + 8 * r);
+  const st32 = (addr: number, v: number): void => { rw.u8(OP.i32_const).sleb32(0).u8(OP.i32_const).sleb32(v).u8(OP.i32_store).uleb(2).uleb(addr); };
+  st32(LAYOUT.STATUS, 0);
+  st32(LAYOUT.DEPTH, 0);
+  st32(LAYOUT.FAULT_PC, -1);
+  rw.u8(OP.local_get).uleb(4).u8(OP.i64_extend_i32_u).u8(OP.global_set).uleb(0);
+  rw.u8(OP.i64_const).u8(0);
+  for (const [lo, hi] of [[0, 1], [2, 3]] as const) {
+    rw.u8(OP.local_get).uleb(hi).u8(OP.i64_extend_i32_u).u8(OP.i64_const).u8(32).u8(OP.i64_shl)
+      .u8(OP.local_get).uleb(lo).u8(OP.i64_extend_i32_u).u8(OP.i64_or);
+  }
+  for (let r = 3; r <= 9; r++) rw.u8(OP.i64_const).u8(0);
+  rw.u8(OP.i64_const).sleb64(FRAME0.lo, FRAME0.hi);
   rw.u8(OP.call).uleb(funcIndexOf.get(0)!).u8(OP.drop);
   rw.u8(OP.i32_const).sleb32(0).u8(OP.i32_load).uleb(2).uleb(LAYOUT.STATUS).u8(OP.end);
   const runIdx = mb.func({ type: tRun, locals: [], body: rw.toBytes() });
   mb.exportFunc('run', runIdx);
+  // enter(budget): a tail call's target starts with the registers in the register file
+  const ew = new ByteWriter();
+  ew.u8(OP.local_get).uleb(0).u8(OP.i64_extend_i32_u).u8(OP.global_set).uleb(0);
+  for (let r = 0; r <= 10; r++) ew.u8(OP.i32_const).sleb32(0).u8(OP.i64_load).uleb(3).uleb(LAYOUT.REGS + 8 * r);
+  ew.u8(OP.call).uleb(funcIndexOf.get(0)!).u8(OP.drop);
+  ew.u8(OP.i32_const).sleb32(0).u8(OP.i32_load).uleb(2).uleb(LAYOUT.STATUS).u8(OP.end);
+  mb.exportFunc('enter', mb.func({ type: tEnter, locals: [], body: ew.toBytes() }));
   const bytes = mb.build();
   let module: WasmModule;
   try {
@@ -679,5 +701,3 @@ export function compileProgram(input: JitInput, opts: CompileOptions = {}): JitI
   return { module, bytes: bytes.length, functions: starts.length, loops, dispatched };
 }
 
-/** Address of the stack top of frame 0 as the interpreter sets R10 (for tests). */
-export const FRAME0 = Object.freeze({ hi: AddressSpace.hiOf(REGION.STACK), lo: BPF_LIMITS.MAX_BPF_STACK * BPF_LIMITS.MAX_CALL_FRAMES });

@@ -22,9 +22,10 @@ export class JitMemory {
   readonly #mirrorRegion: (Region | undefined)[] = [];
   readonly #mirrorBase: number[] = [];
   #mirrorCount = 0;
-  /** Bytes and writability of each region at the last refresh (records are reused on rebind). */
-  readonly #seenBytes: (Uint8Array | undefined)[] = [];
-  readonly #seenWritable: boolean[] = [];
+  /** DataView, length and writability of each region at the last refresh (records are reused on rebind). */
+  readonly #seenViews: (DataView | undefined)[] = [];
+  readonly #seenLens = new Int32Array(LAYOUT.MAX_REGIONS);
+  readonly #seenWritable = new Uint8Array(LAYOUT.MAX_REGIONS);
   #seenCount = 0;
   #allResident = true;
 
@@ -60,19 +61,18 @@ export class JitMemory {
    */
   refresh(): boolean {
     const as = this.#as;
-    const n = as.count;
+    const views = as.views;
+    const n = views.length;
     if (n > LAYOUT.MAX_REGIONS) return false;
+    // fast path: same regions as last time (a rebind makes a new DataView), all resident
+    if (this.#allResident && n === this.#seenCount) {
+      const lens = as.lens, wr = as.writable, sv = this.#seenViews, sl = this.#seenLens, sw = this.#seenWritable;
+      let i = 0;
+      for (; i < n; i++) if (views[i] !== sv[i] || lens[i] !== sl[i] || wr[i] !== sw[i]) break;
+      if (i === n) return true;
+    }
     const T = this.i32;
     const t0 = LAYOUT.REGION_TABLE >> 2;
-    // fast path: same regions as last time, all resident
-    if (this.#allResident && n === this.#seenCount) {
-      let same = true;
-      for (let i = 0; i < n; i++) {
-        const r = as.region(i);
-        if (r === undefined ? this.#seenBytes[i] !== undefined : r.bytes !== this.#seenBytes[i] || r.writable !== this.#seenWritable[i]) { same = false; break; }
-      }
-      if (same) return true;
-    }
     let cursor = this.#residentEnd;
     const limit = this.bytes.length;
     this.#mirrorCount = 0;
@@ -80,8 +80,9 @@ export class JitMemory {
     for (let i = 0; i < LAYOUT.MAX_REGIONS; i++) {
       const e = t0 + i * (LAYOUT.REGION_ENTRY >> 2);
       const r = i < n ? as.region(i) : undefined;
-      this.#seenBytes[i] = r?.bytes;
-      this.#seenWritable[i] = r?.writable ?? false;
+      this.#seenViews[i] = i < n ? as.views[i] : undefined;
+      this.#seenLens[i] = i < n ? as.lens[i]! : 0;
+      this.#seenWritable[i] = i < n ? as.writable[i]! : 0;
       if (r === undefined) { T[e] = 0; T[e + 1] = 0; T[e + 2] = 0; continue; }
       const len = r.bytes.byteLength;
       let base: number;
@@ -101,6 +102,11 @@ export class JitMemory {
     this.#seenCount = n;
     this.#allResident = allResident;
     return true;
+  }
+
+  /** Are some regions mirrored (copied) rather than resident? */
+  get mirrored(): boolean {
+    return this.#mirrorCount > 0;
   }
 
   /** Copy writable mirrored regions back to their owners' bytes. */

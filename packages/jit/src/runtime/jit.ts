@@ -7,7 +7,7 @@
 // enforced by bpf_tail_call itself, through the same HelperEnv counter).
 import { KernelError } from '@tcbpf/base';
 import {
-  AddressSpace, REGION, RUN_STATUS, STACK_REGION_SIZE, type BpfProg, type HelperEnv, type Interpreter, type KernelServices,
+  REGION, RUN_STATUS, STACK_REGION_SIZE, type BpfProg, type HelperEnv, type Interpreter, type KernelServices,
 } from '@tcbpf/ebpf';
 import { compileProgram, type CompileOptions, type JitImage } from '../compile/compiler.js';
 import { JitMemory } from './jit-memory.js';
@@ -30,7 +30,10 @@ export interface JitInfo {
 
 interface Compiled {
   readonly image: JitImage;
-  readonly run: () => number;
+  /** run(r1lo, r1hi, r2lo, r2hi, budget) -> status */
+  readonly run: (r1lo: number, r1hi: number, r2lo: number, r2hi: number, budget: number) => number;
+  /** enter(budget) -> status: start from the registers in the register file (tail calls) */
+  readonly enter: (budget: number) => number;
 }
 
 /** Options of {@link JitRuntime}. */
@@ -75,6 +78,8 @@ export class JitRuntime implements HelperEnv {
   readonly #refused = new WeakMap<BpfProg, string>();
   readonly #disabled = new WeakSet<BpfProg>();
   readonly #ctl: Int32Array;
+  #lastProg: BpfProg | undefined = undefined;
+  #lastCompiled: Compiled | undefined = undefined;
 
   constructor(kernel: KernelServices, interpreter: Interpreter, opts: JitRuntimeOptions = {}) {
     this.kernel = kernel;
@@ -110,6 +115,8 @@ export class JitRuntime implements HelperEnv {
     else {
       this.#disabled.add(prog);
       this.#compiled.delete(prog);
+      this.#lastProg = undefined;
+      this.#lastCompiled = undefined;
     }
   }
 
@@ -144,8 +151,7 @@ export class JitRuntime implements HelperEnv {
         tail: (): void => this.#tailCall(),
       },
     });
-    const run = inst.exports['run'] as () => number;
-    const c: Compiled = { image, run };
+    const c: Compiled = { image, run: inst.exports['run'] as Compiled['run'], enter: inst.exports['enter'] as Compiled['enter'] };
     this.#compiled.set(prog, c);
     return c;
   }
@@ -184,7 +190,7 @@ export class JitRuntime implements HelperEnv {
       this.prog = prev;
       return;
     }
-    c.run();
+    c.enter(this.interpreter.budget);
     this.prog = prev;
   }
 
@@ -194,27 +200,22 @@ export class JitRuntime implements HelperEnv {
    * Returns a RUN_STATUS; R0..R10 are in `regs`. Allocates nothing on the compiled path.
    */
   run(prog: BpfProg, r1hi: number, r1lo: number, r2hi = 0, r2lo = 0): number {
-    const c = this.enable === 0 ? undefined : this.#compiled.get(prog);
-    if (c === undefined || !this.memory.refresh()) return this.#interpret(prog, r1hi, r1lo, r2hi, r2lo);
-    const R = this.regs;
-    R.fill(0);
-    R[2] = r1lo; R[3] = r1hi;
-    R[4] = r2lo; R[5] = r2hi;
-    R[20] = STACK_REGION_SIZE; R[21] = AddressSpace.hiOf(REGION.STACK);
-    const ctl = this.#ctl;
-    ctl[LAYOUT.STATUS >> 2] = 0;
-    ctl[LAYOUT.DEPTH >> 2] = 0;
-    ctl[LAYOUT.FAULT_PC >> 2] = -1;
-    ctl[LAYOUT.BUDGET >> 2] = this.interpreter.budget;
-    ctl[(LAYOUT.BUDGET >> 2) + 1] = 0;
+    let c = this.#lastCompiled;
+    if (prog !== this.#lastProg || c === undefined) {
+      c = this.#compiled.get(prog);
+      this.#lastProg = prog;
+      this.#lastCompiled = c;
+    }
+    const mem = this.memory;
+    if (this.enable === 0 || c === undefined || !mem.refresh()) return this.#interpret(prog, r1hi, r1lo, r2hi, r2lo);
     this.tailCalls = 0;
     this.tailCallTarget = undefined;
     this.prog = prog;
     this.lastJited = true;
-    let st = c.run();
-    this.memory.syncOut();
+    let st = c.run(r1lo, r1hi, r2lo, r2hi, this.interpreter.budget);
+    if (mem.mirrored) mem.syncOut();
     if (st === JIT_STATUS.LD_ABS_EXIT) st = RUN_STATUS.OK;
-    this.faultPc = ctl[LAYOUT.FAULT_PC >> 2]!;
+    this.faultPc = this.#ctl[LAYOUT.FAULT_PC >> 2]!;
     prog.stats.runCnt++;
     return st;
   }
