@@ -1050,9 +1050,10 @@ export class Checker {
     }
   }
 
+  /** check_resource_leak: check_reference_leak's line, then the caller's. */
   private checkResourceLeak(what: string): void {
     const ref = this.st.refs[0];
-    if (ref !== undefined) this.fail('EINVAL', `${what} would lead to reference leak`);
+    if (ref !== undefined) this.fail('EINVAL', `Unreleased reference id=${ref.id} alloc_insn=${ref.insn}`, [`${what} would lead to reference leak`]);
   }
 
   // ---------------------------------------------------------------- jumps and calls
@@ -1083,10 +1084,7 @@ export class Checker {
 
   private checkExit(i: number): number {
     const s = this.st;
-    if (s.frames.length === 1 && s.refs.length > 0) {
-      const r = s.refs[0]!;
-      this.fail('EINVAL', `Unreleased reference id=${r.id} alloc_insn=${r.insn}`);
-    }
+    if (s.frames.length === 1) this.checkResourceLeak('BPF_EXIT instruction in main prog');
     const r0 = this.checkReg(0, 'src');
     if (s.frames.length > 1) {
       if (r0.type === T.PTR_TO_STACK) this.fail('EINVAL', 'cannot return stack pointer to the caller');
@@ -1229,6 +1227,8 @@ export class Checker {
     if (kind === ARG.DONTCARE) return;
     const r = this.checkReg(regno, 'src');
     if (kind === ARG.ANYTHING) return;
+    // may_access_direct_pkt_data(env, meta, BPF_READ): only helpers marked pkt_access take packet pointers
+    if ((r.type === T.PTR_TO_PACKET || r.type === T.PTR_TO_PACKET_META) && fn.pktAccess !== true) this.fail('EACCES', 'helper access to the packet is not allowed');
     const mayNull = kind === ARG.PTR_TO_MEM_OR_NULL || kind === ARG.PTR_TO_STACK_OR_NULL;
     const nullSkip = mayNull && r.isNull();
     switch (kind) {

@@ -99,6 +99,8 @@ export interface HelperProto {
   /** bpf_helper_changes_pkt_data(): invalidates packet pointers. */
   readonly changesPkt?: boolean;
   readonly gplOnly?: boolean;
+  /** `.pkt_access`: the helper may be given packet pointers. */
+  readonly pktAccess?: boolean;
   /** Needs callbacks or other machinery this verifier does not model. */
   readonly unsupported?: string;
 }

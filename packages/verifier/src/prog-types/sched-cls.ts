@@ -64,12 +64,12 @@ function tcClsActValidAccess(off: number, size: number, type: 1 | 2): CtxAccess 
 }
 
 const A = ARG;
-type P = readonly [ArgKind[], RetKind, { pkt?: boolean; gpl?: boolean; unsupported?: string }?];
+type P = readonly [ArgKind[], RetKind, { pkt?: boolean; gpl?: boolean; unsupported?: string; pktAccess?: boolean }?];
 // tc_cls_act_func_proto / bpf_sk_base_func_proto / bpf_base_func_proto of net/core/filter.c and kernel/bpf/helpers.c
 const PROTOS: Readonly<Record<number, P>> = Object.freeze({
-  1: [[A.CONST_MAP_PTR, A.PTR_TO_MAP_KEY], RET.PTR_TO_MAP_VALUE_OR_NULL],
-  2: [[A.CONST_MAP_PTR, A.PTR_TO_MAP_KEY, A.PTR_TO_MAP_VALUE, A.ANYTHING], RET.INTEGER],
-  3: [[A.CONST_MAP_PTR, A.PTR_TO_MAP_KEY], RET.INTEGER],
+  1: [[A.CONST_MAP_PTR, A.PTR_TO_MAP_KEY], RET.PTR_TO_MAP_VALUE_OR_NULL, { pktAccess: true }],
+  2: [[A.CONST_MAP_PTR, A.PTR_TO_MAP_KEY, A.PTR_TO_MAP_VALUE, A.ANYTHING], RET.INTEGER, { pktAccess: true }],
+  3: [[A.CONST_MAP_PTR, A.PTR_TO_MAP_KEY], RET.INTEGER, { pktAccess: true }],
   5: [[], RET.INTEGER],
   6: [[A.PTR_TO_MEM, A.CONST_SIZE], RET.INTEGER, { gpl: true }],
   7: [[], RET.INTEGER],
@@ -92,7 +92,7 @@ const PROTOS: Readonly<Record<number, P>> = Object.freeze({
   24: [[A.PTR_TO_CTX], RET.INTEGER],
   25: [[A.PTR_TO_CTX, A.CONST_MAP_PTR, A.ANYTHING, A.PTR_TO_MEM, A.CONST_SIZE_OR_ZERO], RET.INTEGER],
   26: [[A.PTR_TO_CTX, A.ANYTHING, A.PTR_TO_UNINIT_MEM, A.CONST_SIZE], RET.INTEGER],
-  28: [[A.PTR_TO_MEM_OR_NULL, A.CONST_SIZE_OR_ZERO, A.PTR_TO_MEM_OR_NULL, A.CONST_SIZE_OR_ZERO, A.ANYTHING], RET.INTEGER],
+  28: [[A.PTR_TO_MEM_OR_NULL, A.CONST_SIZE_OR_ZERO, A.PTR_TO_MEM_OR_NULL, A.CONST_SIZE_OR_ZERO, A.ANYTHING], RET.INTEGER, { pktAccess: true }],
   29: [[A.PTR_TO_CTX, A.PTR_TO_UNINIT_MEM, A.CONST_SIZE], RET.INTEGER],
   30: [[A.PTR_TO_CTX, A.PTR_TO_MEM, A.CONST_SIZE], RET.INTEGER],
   31: [[A.PTR_TO_CTX, A.ANYTHING, A.ANYTHING], RET.INTEGER, { pkt: true }],
@@ -112,9 +112,9 @@ const PROTOS: Readonly<Record<number, P>> = Object.freeze({
   50: [[A.PTR_TO_CTX, A.ANYTHING, A.ANYTHING, A.ANYTHING], RET.INTEGER, { pkt: true }],
   68: [[A.PTR_TO_CTX, A.ANYTHING, A.PTR_TO_UNINIT_MEM, A.CONST_SIZE, A.ANYTHING], RET.INTEGER],
   69: [[A.PTR_TO_CTX, A.PTR_TO_MEM, A.CONST_SIZE, A.ANYTHING], RET.INTEGER],
-  87: [[A.CONST_MAP_PTR, A.PTR_TO_MAP_VALUE, A.ANYTHING], RET.INTEGER],
-  88: [[A.CONST_MAP_PTR, A.PTR_TO_UNINIT_MAP_VALUE], RET.INTEGER],
-  89: [[A.CONST_MAP_PTR, A.PTR_TO_UNINIT_MAP_VALUE], RET.INTEGER],
+  87: [[A.CONST_MAP_PTR, A.PTR_TO_MAP_VALUE, A.ANYTHING], RET.INTEGER, { pktAccess: true }],
+  88: [[A.CONST_MAP_PTR, A.PTR_TO_UNINIT_MAP_VALUE], RET.INTEGER, { pktAccess: true }],
+  89: [[A.CONST_MAP_PTR, A.PTR_TO_UNINIT_MAP_VALUE], RET.INTEGER, { pktAccess: true }],
   97: [[A.PTR_TO_CTX], RET.INTEGER],
   118: [[], RET.INTEGER],
   125: [[], RET.INTEGER],
@@ -151,7 +151,7 @@ for (const id of ALLOWED) {
   const name = BPF_FUNC_NAMES[id] ?? `unknown${id}`;
   const proto: HelperProto = p === undefined
     ? Object.freeze({ id, name, args: [], ret: RET.INTEGER, unsupported: 'helper not modelled by this verifier' })
-    : Object.freeze({ id, name, args: p[0], ret: p[1], changesPkt: p[2]?.pkt ?? false, gplOnly: p[2]?.gpl ?? false, ...(p[2]?.unsupported === undefined ? {} : { unsupported: p[2].unsupported }) });
+    : Object.freeze({ id, name, args: p[0], ret: p[1], changesPkt: p[2]?.pkt ?? false, gplOnly: p[2]?.gpl ?? false, pktAccess: p[2]?.pktAccess ?? false, ...(p[2]?.unsupported === undefined ? {} : { unsupported: p[2].unsupported }) });
   protoCache.set(id, proto);
 }
 

@@ -290,7 +290,124 @@ export function conformanceNegatives(dir: string, readdir: (d: string) => string
   return out;
 }
 
+/** Scalar tracking, helper arguments, calls and references. */
+function semanticsVariants(): Case[] {
+  const out: Case[] = [];
+  const val = (mk: Ins[]): Ins[] => [...lookup(0), jmp(JEQ, 0, 0, mk.length + 3), movr(6, 0), ...mk, addr(6, 9), ldx(SZ.B, 0, 6, 0), exit(), mov(0, 0), exit()];
+  // index r9 derived from a random number through various ALU/jump shapes, then used on a 64-byte value
+  const rnd: Ins[] = [call(7), movr(9, 0)];
+  const shapes: readonly [string, Ins[]][] = [
+    ['and63', [and(9, 63)]],
+    ['rsh58', [alu(RSH, 9, 58)]],
+    ['rsh57', [alu(RSH, 9, 57)]],
+    ['mod64', [alu(MOD, 9, 64)]],
+    ['w-and63', [alu32(AND, 9, 63)]],
+    ['w-mov', [I(0xbc, 9, 9, 0, 0)]],
+    ['and63-lsh1', [and(9, 31), alu(LSH, 9, 1)]],
+    ['and63-add1', [and(9, 62), add(9, 1)]],
+    ['and63-add2', [and(9, 62), add(9, 2)]],
+    ['and63-sub', [and(9, 63), alu(SUB, 9, 1)]],
+    ['and-or', [and(9, 31), alu(0x40, 9, 32)]],
+    ['and-xor', [and(9, 31), alu(XOR, 9, 32)]],
+    ['and-mul', [and(9, 7), alu(0x20, 9, 9)]],
+    ['and-mul2', [and(9, 7), alu(0x20, 9, 8)]],
+    ['neg', [and(9, 7), I(0x87, 9)]],
+    ['arsh', [alu(ARSH, 9, 58)]],
+    ['jlt64', [jmp(JLT, 9, 64, 1), mov(9, 0)]],
+    ['jlt65', [jmp(JLT, 9, 65, 1), mov(9, 0)]],
+    ['jle63', [jmp(JLE, 9, 63, 1), mov(9, 0)]],
+    ['jgt63', [jmp(JGT, 9, 63, 1), jmp(JGE, 9, 0, 1), mov(9, 0)]],
+    ['jslt64', [jmp(0xc0, 9, 64, 1), mov(9, 0)]],
+    ['jslt64-jsge0', [jmp(0xc0, 9, 64, 2), mov(9, 0), ja(1), jmp(0x70, 9, 0, 0)]],
+    ['jsgt-neg', [jmp(0x60, 9, -1, 1), mov(9, 0), and(9, 63)]],
+    ['w-jlt64', [I(0xa6, 9, 0, 1, 64), mov(9, 0)]],
+    ['w-jlt64-zext', [I(0xbc, 9, 9, 0, 0), I(0xa6, 9, 0, 1, 64), mov(9, 0)]],
+    ['jset', [jmp(0x40, 9, 0xffffffc0, 1), ja(1), mov(9, 0)]],
+    ['jne-const', [jmp(JNE, 9, 5, 1), ja(1), mov(9, 0)]],
+    ['jeq-const', [jmp(JEQ, 9, 5, 1), mov(9, 0)]],
+    ['linked', [movr(8, 9), jmp(JLT, 8, 64, 1), mov(9, 0)]],
+    ['linked-w', [I(0xbc, 8, 9, 0, 0), I(0xbc, 9, 9, 0, 0), jmp(JLT, 8, 64, 1), mov(9, 0)]],
+    ['movsx8', [I(0xbf, 9, 9, 8, 0)]],
+    ['movsx8-and', [I(0xbf, 9, 9, 8, 0), and(9, 63)]],
+    ['reg-bound', [mov(8, 60), jmpr(JLT, 9, 8, 1), mov(9, 0)]],
+    ['reg-bound-64', [mov(8, 65), jmpr(JLT, 9, 8, 1), mov(9, 0)]],
+    ['div', [and(9, 127), alu(DIV, 9, 2)]],
+    ['spill-fill', [and(9, 63), stx(SZ.DW, 10, 9, -16), ldx(SZ.DW, 9, 10, -16)]],
+    ['spill-fill-w', [and(9, 63), stx(SZ.W, 10, 9, -16), ldx(SZ.W, 9, 10, -16)]],
+    ['ldsx', [and(9, 63), stx(SZ.B, 10, 9, -16), I(0x91, 9, 10, -16, 0)]],
+    ['ldsx-and', [stx(SZ.B, 10, 9, -16), I(0x91, 9, 10, -16, 0), and(9, 63)]],
+  ];
+  for (const [n, mk] of shapes) out.push(c(`scalar-${n}`, val([...rnd, ...mk]), { maps: [ARRAY64] }));
+  // helper arguments: keys and values from the packet, a map value, the stack
+  out.push(c('key-from-pkt', [movr(6, 1), ...pktSetup(4), jmpr(JGT, 4, 3, 5), ...ldmap(1, 0), call(1), ...ret0, ...ret0], { maps: [HASH8] }));
+  out.push(c('key-from-pkt-short', [movr(6, 1), ...pktSetup(2), jmpr(JGT, 4, 3, 5), ...ldmap(1, 0), call(1), ...ret0, ...ret0], { maps: [HASH8] }));
+  out.push(c('key-from-mapval', [...lookup(0), jmp(JEQ, 0, 0, 4), movr(2, 0), ...ldmap(1, 1), call(1), ...ret0], { maps: [ARRAY8, HASH8] }));
+  out.push(c('update-value-stack', [st(SZ.W, 10, -4, 0), st(SZ.DW, 10, -16, 0), movr(2, 10), add(2, -4), movr(3, 10), add(3, -16), mov(4, 0), ...ldmap(1, 0), call(2), ...ret0], { maps: [HASH8] }));
+  out.push(c('update-value-short', [st(SZ.W, 10, -4, 0), movr(2, 10), add(2, -4), movr(3, 10), add(3, -4), mov(4, 0), ...ldmap(1, 0), call(2), ...ret0], { maps: [HASH8] }));
+  out.push(c('update-flags-ptr', [st(SZ.W, 10, -4, 0), st(SZ.DW, 10, -16, 0), movr(2, 10), add(2, -4), movr(3, 10), add(3, -16), movr(4, 10), ...ldmap(1, 0), call(2), ...ret0], { maps: [HASH8] }));
+  out.push(c('key-scalar', [mov(2, 0), ...ldmap(1, 0), call(1), ...ret0], { maps: [HASH8] }));
+  out.push(c('map-arg-ctx', [movr(2, 10), add(2, -4), call(1), ...ret0]));
+  out.push(c('ctx-arg-stack', [movr(1, 10), call(34), ...ret0]));
+  out.push(c('ctx-arg-modified', [add(1, 8), call(34), ...ret0]));
+  out.push(c('store-bytes-pkt-src', [movr(6, 1), ...pktSetup(8), jmpr(JGT, 4, 3, 6), movr(1, 6), movr(3, 2), mov(2, 0), mov(4, 8), mov(5, 0), call(9), ...ret0]));
+  out.push(c('store-bytes-len-unbounded', [movr(6, 1), call(7), movr(4, 0), movr(1, 6), mov(2, 0), movr(3, 10), add(3, -8), st(SZ.DW, 10, -8, 0), mov(5, 0), call(9), ...ret0]));
+  out.push(c('store-bytes-len-var', [movr(6, 1), st(SZ.DW, 10, -8, 0), call(7), and(0, 7), add(0, 1), movr(4, 0), movr(1, 6), mov(2, 0), movr(3, 10), add(3, -8), mov(5, 0), call(9), ...ret0]));
+  out.push(c('load-bytes-len-zero', [mov(2, 0), movr(3, 10), add(3, -8), mov(4, 0), call(26), ...ret0]));
+  out.push(c('csum-diff-null', [mov(1, 0), mov(2, 0), mov(3, 0), mov(4, 0), mov(5, 0), call(28), exit()]));
+  out.push(c('csum-diff-stack', [st(SZ.DW, 10, -8, 0), movr(1, 10), add(1, -8), mov(2, 8), mov(3, 0), mov(4, 0), mov(5, 0), call(28), exit()]));
+  out.push(c('redirect-ptr-arg', [movr(1, 10), mov(2, 0), call(23), exit()]));
+  out.push(c('redirect-ok', [mov(1, 1), mov(2, 0), call(23), exit()]));
+  out.push(c('check-mtu', [movr(6, 1), st(SZ.W, 10, -4, 0), movr(1, 6), mov(2, 0), movr(3, 10), add(3, -4), mov(4, 0), mov(5, 0), call(163), exit()]));
+  out.push(c('ringbuf-submit-twice', [...ldmap(1, 0), mov(2, 8), mov(3, 0), call(131), jmp(JEQ, 0, 0, 6), movr(6, 0), movr(1, 0), mov(2, 0), call(132), movr(1, 6), mov(2, 0), call(132), ...ret0], { maps: [RINGBUF] }));
+  out.push(c('ringbuf-submit-stack', [movr(1, 10), add(1, -8), mov(2, 0), call(132), ...ret0], { maps: [RINGBUF] }));
+  out.push(c('ringbuf-reserve-var', [call(7), movr(2, 0), ...ldmap(1, 0), mov(3, 0), call(131), ...ret0], { maps: [RINGBUF] }));
+  out.push(c('ringbuf-output-hash', [st(SZ.DW, 10, -8, 0), ...ldmap(1, 0), movr(2, 10), add(2, -8), mov(3, 8), mov(4, 0), call(130), ...ret0], { maps: [HASH8] }));
+  out.push(c('ringbuf-output-ok', [st(SZ.DW, 10, -8, 0), ...ldmap(1, 0), movr(2, 10), add(2, -8), mov(3, 8), mov(4, 0), call(130), ...ret0], { maps: [RINGBUF] }));
+  out.push(c('ringbuf-tail-call-leak', [movr(6, 1), ...ldmap(1, 0), mov(2, 8), mov(3, 0), call(131), movr(7, 0), movr(1, 6), ...ldmap(2, 1), mov(3, 0), call(12), jmp(JEQ, 7, 0, 3), movr(1, 7), mov(2, 0), call(133), ...ret0], { maps: [RINGBUF, PROGS] }));
+  // bpf-to-bpf calls
+  out.push(c('call-pass-stack', [st(SZ.DW, 10, -8, 7), movr(1, 10), add(1, -8), callLocal(1), exit(), ldx(SZ.DW, 0, 1, 0), exit()]));
+  out.push(c('call-return-stack', [callLocal(1), exit(), movr(0, 10), add(0, -8), exit()]));
+  out.push(c('call-read-r6', [callLocal(1), exit(), movr(0, 6), exit()]));
+  out.push(c('call-r6-preserved', [mov(6, 3), callLocal(2), movr(0, 6), exit(), mov(0, 1), exit()]));
+  out.push(c('call-r1-clobbered', [mov(1, 3), callLocal(2), movr(0, 1), exit(), mov(0, 1), exit()]));
+  out.push(c('call-pkt-in-callee', [movr(6, 1), callLocal(2), mov(0, 0), exit(), ldx(SZ.W, 2, 1, 76), ldx(SZ.W, 3, 1, 80), movr(4, 2), add(4, 4), jmpr(JGT, 4, 3, 2), ldx(SZ.W, 0, 2, 0), exit(), mov(0, 0), exit()]));
+  out.push(c('call-stack-256-twice', [st(SZ.DW, 10, -256, 0), callLocal(2), mov(0, 0), exit(), st(SZ.DW, 10, -256, 0), ...ret0]));
+  out.push(c('call-stack-264-256', [st(SZ.DW, 10, -264, 0), callLocal(2), mov(0, 0), exit(), st(SZ.DW, 10, -256, 0), ...ret0]));
+  const nested8: Ins[] = [];
+  for (let k = 0; k < 7; k++) nested8.push(callLocal(1), exit());
+  nested8.push(mov(0, 0), exit());
+  out.push(c('nested-calls-7', nested8));
+  // stack: spills of packet pointers and their invalidation, partial overwrite
+  out.push(c('spill-pkt-checked', [movr(6, 1), ...pktSetup(4), jmpr(JGT, 4, 3, 4), stx(SZ.DW, 10, 2, -8), ldx(SZ.DW, 5, 10, -8), ldx(SZ.W, 0, 5, 0), exit(), ...ret0]));
+  out.push(c('spill-pkt-invalidated', [movr(6, 1), ...pktSetup(4), jmpr(JGT, 4, 3, 7), stx(SZ.DW, 10, 2, -8), movr(1, 6), mov(2, 0), call(19), ldx(SZ.DW, 5, 10, -8), ldx(SZ.W, 0, 5, 0), exit(), ...ret0]));
+  out.push(c('spill-overwrite-byte', [stx(SZ.DW, 10, 1, -8), st(SZ.B, 10, -8, 0), ldx(SZ.DW, 2, 10, -8), ldx(SZ.W, 0, 2, 0), exit()]));
+  out.push(c('stack-read-partial-zero', [st(SZ.W, 10, -8, 0), ldx(SZ.DW, 0, 10, -8), exit()]));
+  out.push(c('atomic-fetch-map', [...lookup(0), jmp(JEQ, 0, 0, 3), mov(1, 1), I(0xdb, 0, 1, 0, 0x01), movr(0, 1), exit()], { maps: [ARRAY8] }));
+  out.push(c('atomic-cmpxchg-stack', [st(SZ.DW, 10, -8, 0), mov(0, 0), mov(1, 2), I(0xdb, 10, 1, -8, 0xf1), exit()]));
+  out.push(c('atomic-xchg-ctx', [mov(2, 1), I(0xdb, 1, 2, 48, 0xe1), ...ret0]));
+  out.push(c('atomic-map-oob', [...lookup(0), jmp(JEQ, 0, 0, 2), mov(1, 1), I(0xdb, 0, 1, 4, 0x00), ...ret0], { maps: [ARRAY8] }));
+  // packet pointer comparisons, jmp32 and pointer vs scalar
+  out.push(c('pkt-cmp-scalar', [ldx(SZ.W, 2, 1, 76), jmp(JEQ, 2, 0, 0), ...ret0]));
+  out.push(c('pkt-end-minus-data', [ldx(SZ.W, 2, 1, 76), ldx(SZ.W, 3, 1, 80), alur(SUB, 3, 2), jmp(JLT, 3, 4, 1), ldx(SZ.W, 0, 2, 0), exit()]));
+  out.push(c('pkt-add-len-recheck', [movr(6, 1), ldx(SZ.W, 5, 6, 0), and(5, 0xfff), ldx(SZ.W, 2, 6, 76), ldx(SZ.W, 3, 6, 80), addr(2, 5), movr(4, 2), add(4, 2), jmpr(JGT, 4, 3, 2), ldx(SZ.H, 0, 2, 0), exit(), ...ret0]));
+  out.push(c('pkt-add-len-big', [movr(6, 1), ldx(SZ.W, 5, 6, 0), and(5, 0x1ffff), ldx(SZ.W, 2, 6, 76), ldx(SZ.W, 3, 6, 80), addr(2, 5), movr(4, 2), add(4, 2), jmpr(JGT, 4, 3, 2), ldx(SZ.H, 0, 2, 0), exit(), ...ret0]));
+  out.push(c('pkt-neg-offset', [...pktSetup(4), jmpr(JGT, 4, 3, 2), ldx(SZ.W, 0, 2, -4), exit(), ...ret0]));
+  out.push(c('pkt-sub-const', [...pktSetup(8), jmpr(JGT, 4, 3, 3), alu(SUB, 4, 4), ldx(SZ.W, 0, 4, 0), exit(), ...ret0]));
+  out.push(c('pkt-meta-write', [ldx(SZ.W, 2, 1, 140), ldx(SZ.W, 3, 1, 76), movr(4, 2), add(4, 4), jmpr(JGT, 4, 3, 1), st(SZ.W, 2, 0, 1), ...ret0]));
+  out.push(c('sock-null-check', [ldx(SZ.DW, 2, 1, 168), jmp(JEQ, 2, 0, 1), movr(0, 2), mov(0, 0), exit()]));
+  out.push(c('sock-no-null', [ldx(SZ.DW, 2, 1, 168), ldx(SZ.W, 0, 2, 0), exit()]));
+  out.push(c('tstamp-rw', [ldx(SZ.DW, 2, 1, 152), stx(SZ.DW, 1, 2, 152), st(SZ.DW, 1, 152, 0), ...ret0]));
+  out.push(c('ctx-leak-ptr', [stx(SZ.W, 1, 10, 8), ...ret0]));
+  out.push(c('ctx-var-off', [ldx(SZ.W, 2, 1, 0), and(2, 4), addr(1, 2), ldx(SZ.W, 0, 1, 0), exit()]));
+  out.push(c('ld-imm64-ok', [...ld64(0, 0x1122334455667788n), exit()]));
+  out.push(c('mov32-imm-neg', [mov(0, 0), I(0xb4, 0, 0, 0, -1), jmp(JEQ, 0, -1, 1), exit(), ldx(SZ.W, 0, 1, 400), exit()]));
+  out.push(c('mov64-imm-neg', [I(0xb7, 0, 0, 0, -1), jmp(JEQ, 0, -1, 1), exit(), ldx(SZ.W, 0, 1, 400), exit()]));
+  out.push(c('dead-branch-const', [mov(0, 5), jmp(JGT, 0, 10, 1), exit(), ldx(SZ.W, 0, 1, 400), exit()]));
+  out.push(c('dead-branch-w', [mov(0, 0), ld64(2, 0x100000000n)[0]!, ld64(2, 0x100000000n)[1]!, I(0x16, 2, 0, 1, 0), exit(), ldx(SZ.W, 0, 1, 400), exit()]));
+  return out;
+}
+
 /** All hand-written and generated cases. */
 export function corpus(): Case[] {
-  return [...handWritten(), ...ctxMatrix(), ...pktVariants(), ...boundsVariants(), ...encodingVariants()];
+  return [...handWritten(), ...ctxMatrix(), ...pktVariants(), ...boundsVariants(), ...encodingVariants(), ...semanticsVariants()];
 }
