@@ -1,8 +1,8 @@
 // The bpf() syscall of this machine's kernel as a test oracle: compiles
-// internal/testing/oracle/bpf-syscall.c with gcc into node_modules/.cache/tcbpf/
+// internal/testing/oracle/bpf-syscall.c with gcc (or cc/clang) into node_modules/.cache/tcbpf/
 // on first use and talks to it over a line protocol (see the C file's header).
 // Tests call `bpfOracle()` and skip with `reason` when it is unavailable
-// (no gcc, not root, bpf() refused).
+// (no C compiler, not root, bpf() refused).
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -32,13 +32,14 @@ export function bpfOracle(): BpfOracleStatus {
   if (process.env['TCBPF_NO_KERNEL'] === '1') return no('TCBPF_NO_KERNEL=1');
   if (process.platform !== 'linux') return no(`not Linux (${process.platform})`);
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return no('not root');
-  if (!hasTool('gcc')) return no('gcc not installed');
+  const cc = ['gcc', 'cc', 'clang-19', 'clang'].find((t) => hasTool(t));
+  if (cc === undefined) return no('no C compiler (gcc, cc, clang-19, clang) installed');
   const stale = !existsSync(BINARY) || statSync(BINARY).mtimeMs < statSync(SOURCE).mtimeMs;
   if (stale) {
     mkdirSync(CACHE, { recursive: true });
     const tmp = `${BINARY}.${process.pid}`;
-    const cc = spawnSync('gcc', ['-O1', '-Wall', '-o', tmp, SOURCE], { encoding: 'utf8' });
-    if (cc.status !== 0) return no(`gcc failed: ${cc.stderr.trim().split('\n')[0] ?? ''}`);
+    const built = spawnSync(cc, ['-O1', '-Wall', '-o', tmp, SOURCE], { encoding: 'utf8' });
+    if (built.status !== 0) return no(`${cc} failed: ${built.stderr.trim().split('\n')[0] ?? ''}`);
     spawnSync('mv', ['-f', tmp, BINARY]);
   }
   const probe = spawnSync(BINARY, [], { input: 'map_create 2 4 4 1 0 -1\n', encoding: 'utf8' });
