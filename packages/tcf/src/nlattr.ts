@@ -102,9 +102,14 @@ export function parseAttrs(buf: Uint8Array, start: number, end: number, maxtype:
 
 /** Growable writer of netlink messages (control path; allocates freely). */
 export class NlWriter {
-  #buf = new Uint8Array(512);
-  #view = new DataView(this.#buf.buffer);
+  #buf: Uint8Array;
+  #view: DataView;
   #len = 0;
+
+  constructor(capacity = 256) {
+    this.#buf = new Uint8Array(capacity);
+    this.#view = new DataView(this.#buf.buffer);
+  }
 
   get length(): number {
     return this.#len;
@@ -114,7 +119,7 @@ export class NlWriter {
     const off = this.#len;
     const need = off + nlaAlign(n);
     if (need > this.#buf.length) {
-      let cap = this.#buf.length * 2;
+      let cap = Math.max(64, this.#buf.length * 2);
       while (cap < need) cap *= 2;
       const nb = new Uint8Array(cap);
       nb.set(this.#buf.subarray(0, this.#len));
@@ -185,19 +190,34 @@ export class NlWriter {
     this.#buf.set(data, p);
   }
   u8(type: number, v: number): void {
-    this.#view.setUint8(this.attrReserve(type, 1), v);
+    const p = this.attrReserve(type, 1);
+    this.#view.setUint8(p, v);
   }
   u16(type: number, v: number): void {
-    this.#view.setUint16(this.attrReserve(type, 2), v, true);
+    const p = this.attrReserve(type, 2);
+    this.#view.setUint16(p, v, true);
   }
   u32(type: number, v: number): void {
-    this.#view.setUint32(this.attrReserve(type, 4), v >>> 0, true);
+    const p = this.attrReserve(type, 4);
+    this.#view.setUint32(p, v >>> 0, true);
   }
   u64(type: number, v: number): void {
     this.setU64(this.attrReserve(type, 8), v);
   }
-  /** NUL-terminated string attribute (nla_put_string). */
+  /** NUL-terminated string attribute (nla_put_string); ASCII is written directly, anything else as UTF-8. */
   str(type: number, s: string): void {
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) {
+      if (s.charCodeAt(i) > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      const p = this.attrReserve(type, s.length + 1);
+      for (let i = 0; i < s.length; i++) this.#buf[p + i] = s.charCodeAt(i);
+      return;
+    }
     const b = enc.encode(s);
     const p = this.attrReserve(type, b.length + 1);
     this.#buf.set(b, p);
