@@ -85,6 +85,17 @@ export function predecode(prog: readonly SockFilter[]): Int32Array {
     const fused = FUSE[`${out[pc * 4]!},${out[pc * 4 + 4]!}`];
     if (fused !== undefined && entered[pc + 1] === 0) out[pc * 4] = fused;
   }
+  // a conditional jump straight to `ret #k` returns without another dispatch:
+  // its target is stored as -1 - target
+  for (let pc = 0; pc < prog.length; pc++) {
+    const op = out[pc * 4]!;
+    if ((op > I.JA && op <= I.JSET_X) || op >= I.LDH_JEQ) {
+      for (const slot of op >= I.LDH_JEQ ? [pc * 4 + 5, pc * 4 + 6] : [pc * 4 + 1, pc * 4 + 2]) {
+        const t = out[slot]!;
+        if (t >= 0 && out[t * 4] === I.RET_K) out[slot] = -1 - t;
+      }
+    }
+  }
   return out;
 }
 
@@ -274,27 +285,35 @@ export function interpret(ops: Int32Array, mem: Uint32Array, skb: ClassicSkb, en
         continue;
       case I.JEQ_K:
         pc = A === k >>> 0 ? ops[i + 1]! : ops[i + 2]!;
+        if (pc < 0) return ops[((-1 - pc) << 2) + 3]! >>> 0;
         continue;
       case I.JEQ_X:
         pc = A === X ? ops[i + 1]! : ops[i + 2]!;
+        if (pc < 0) return ops[((-1 - pc) << 2) + 3]! >>> 0;
         continue;
       case I.JGT_K:
         pc = A > k >>> 0 ? ops[i + 1]! : ops[i + 2]!;
+        if (pc < 0) return ops[((-1 - pc) << 2) + 3]! >>> 0;
         continue;
       case I.JGT_X:
         pc = A > X ? ops[i + 1]! : ops[i + 2]!;
+        if (pc < 0) return ops[((-1 - pc) << 2) + 3]! >>> 0;
         continue;
       case I.JGE_K:
         pc = A >= k >>> 0 ? ops[i + 1]! : ops[i + 2]!;
+        if (pc < 0) return ops[((-1 - pc) << 2) + 3]! >>> 0;
         continue;
       case I.JGE_X:
         pc = A >= X ? ops[i + 1]! : ops[i + 2]!;
+        if (pc < 0) return ops[((-1 - pc) << 2) + 3]! >>> 0;
         continue;
       case I.JSET_K:
         pc = (A & k) !== 0 ? ops[i + 1]! : ops[i + 2]!;
+        if (pc < 0) return ops[((-1 - pc) << 2) + 3]! >>> 0;
         continue;
       case I.JSET_X:
         pc = (A & X) !== 0 ? ops[i + 1]! : ops[i + 2]!;
+        if (pc < 0) return ops[((-1 - pc) << 2) + 3]! >>> 0;
         continue;
       case I.TAX:
         X = A;
@@ -307,44 +326,52 @@ export function interpret(ops: Int32Array, mem: Uint32Array, skb: ClassicSkb, en
         v = d + k; // big-endian
         A = (buf[v]! << 8) | buf[v + 1]!;
         pc = A === ops[i + 7]! >>> 0 ? ops[i + 5]! : ops[i + 6]!;
+        if (pc < 0) return ops[((-1 - pc) << 2) + 3]! >>> 0;
         continue;
       case I.LDB_JEQ:
         if (k >= len) return 0;
         A = buf[d + k]!;
         pc = A === ops[i + 7]! >>> 0 ? ops[i + 5]! : ops[i + 6]!;
+        if (pc < 0) return ops[((-1 - pc) << 2) + 3]! >>> 0;
         continue;
       case I.LDH_JSET:
         if (k > len - 2) return 0;
         v = d + k; // big-endian
         A = (buf[v]! << 8) | buf[v + 1]!;
         pc = (A & ops[i + 7]!) !== 0 ? ops[i + 5]! : ops[i + 6]!;
+        if (pc < 0) return ops[((-1 - pc) << 2) + 3]! >>> 0;
         continue;
       case I.LDB_JSET:
         if (k >= len) return 0;
         A = buf[d + k]!;
         pc = (A & ops[i + 7]!) !== 0 ? ops[i + 5]! : ops[i + 6]!;
+        if (pc < 0) return ops[((-1 - pc) << 2) + 3]! >>> 0;
         continue;
       case I.LDH_JGT:
         if (k > len - 2) return 0;
         v = d + k; // big-endian
         A = (buf[v]! << 8) | buf[v + 1]!;
         pc = A > ops[i + 7]! >>> 0 ? ops[i + 5]! : ops[i + 6]!;
+        if (pc < 0) return ops[((-1 - pc) << 2) + 3]! >>> 0;
         continue;
       case I.LDB_JGT:
         if (k >= len) return 0;
         A = buf[d + k]!;
         pc = A > ops[i + 7]! >>> 0 ? ops[i + 5]! : ops[i + 6]!;
+        if (pc < 0) return ops[((-1 - pc) << 2) + 3]! >>> 0;
         continue;
       case I.LDH_JGE:
         if (k > len - 2) return 0;
         v = d + k; // big-endian
         A = (buf[v]! << 8) | buf[v + 1]!;
         pc = A >= ops[i + 7]! >>> 0 ? ops[i + 5]! : ops[i + 6]!;
+        if (pc < 0) return ops[((-1 - pc) << 2) + 3]! >>> 0;
         continue;
       case I.LDB_JGE:
         if (k >= len) return 0;
         A = buf[d + k]!;
         pc = A >= ops[i + 7]! >>> 0 ? ops[i + 5]! : ops[i + 6]!;
+        if (pc < 0) return ops[((-1 - pc) << 2) + 3]! >>> 0;
         continue;
       case I.LDHI_JEQ:
         v = (X + k) | 0;
@@ -357,6 +384,7 @@ export function interpret(ops: Int32Array, mem: Uint32Array, skb: ClassicSkb, en
           A = v;
         }
         pc = A === ops[i + 7]! >>> 0 ? ops[i + 5]! : ops[i + 6]!;
+        if (pc < 0) return ops[((-1 - pc) << 2) + 3]! >>> 0;
         continue;
       default:
         return 0;
