@@ -1,7 +1,7 @@
 // Programs that use helpers, tail calls and bpf-to-bpf calls, run on the kernel
 // (SCHED_CLS test_run) and on our engine: return values, map contents and helper results agree.
-import { toHex } from '@tcbpf/base';
-import { BpfOracle, bpfOracle, must } from '@tcbpf/testing';
+import { Prng, toHex } from '@tcbpf/base';
+import { BpfOracle, bpfOracle, fuzzRuns, must } from '@tcbpf/testing';
 import { BPF_MAP_TYPE as T, BPF_PROG_TYPE } from '@tcbpf/uapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AddressSpace, BpfSyscall, REGION, RUN_STATUS, assembleKernel, encodeInsns, makeProgType } from '../src/index.js';
@@ -52,6 +52,30 @@ function mapHelperProgram(): string {
   update(1, 5, 0); // array index out of range: -E2BIG
   update(1, 0, 1); // array NOEXIST: -EEXIST
   update(1, 1, 2); // array EXIST: 0
+  lines.push('r0 = r9', 'exit');
+  return lines.join('\n');
+}
+
+/**
+ * A random sequence of map helper calls on map m0 (keys 0..5, random flags) whose return values
+ * (lookups: the value or -1) are recorded into ARRAY m1[i].
+ */
+function randomHelperProgram(p: Prng, ops: number): string {
+  const lines: string[] = ['r9 = 0'];
+  for (let i = 0; i < ops; i++) {
+    const key = p.below(6);
+    const kind = p.below(3);
+    lines.push(`*(u32 *)(r10 -4) = ${key}`, 'r1 = map[fd:{m0}]', 'r2 = r10', 'r2 += -4');
+    if (kind === 0) {
+      lines.push(`r3 = ${p.below(1000)}`, '*(u64 *)(r10 -16) = r3', 'r3 = r10', 'r3 += -16', `r4 = ${[0, 0, 1, 2, 3, 4][p.below(6)]!}`, 'call bpf_map_update_elem#2');
+    } else if (kind === 1) {
+      lines.push('call bpf_map_delete_elem#3');
+    } else {
+      lines.push('call bpf_map_lookup_elem#1', `if r0 == 0x0 goto miss${i}`, 'r0 = *(u32 *)(r0 +0)', `goto rec${i}`, `miss${i}:`, 'r0 = -1', `rec${i}:`);
+    }
+    lines.push('*(u32 *)(r10 -24) = r0', '*(u32 *)(r10 -28) = r9', 'r9 += 1', 'r1 = map[fd:{m1}]', 'r2 = r10', 'r2 += -28',
+      'r3 = r10', 'r3 += -24', 'r4 = 0', 'call bpf_map_update_elem#2');
+  }
   lines.push('r0 = r9', 'exit');
   return lines.join('\n');
 }
@@ -315,5 +339,30 @@ describe.skipIf(!o.ok)(`helper, tail-call and call scenarios agree with the kern
     for (const fd of [...kprogs, ...kmaps]) await k.closeFd(fd);
     const ours = runOurs(s);
     expect({ retvals: ours.retvals, reads: ours.reads }).toEqual({ retvals, reads });
+  });
+
+  it('fuzz: random map helper sequences from programs return what the kernel returns (HASH and ARRAY)', async () => {
+    const p = new Prng(0x4e1b);
+    const rounds = fuzzRuns(6, 60);
+    for (let r = 0; r < rounds; r++) {
+      const ops = 10 + p.below(20);
+      const hash = r % 2 === 0;
+      const s: Scenario = {
+        name: `round ${r}`,
+        maps: [hash ? [T.HASH, 4, 8, 3] : [T.ARRAY, 4, 8, 4], [T.ARRAY, 4, 4, 64]],
+        progs: [randomHelperProgram(p, ops)],
+        read: Array.from({ length: ops }, (_, i) => [1, i, 4] as const),
+      };
+      const kmaps: number[] = [];
+      for (const [type, key, value, max] of s.maps) kmaps.push(must(await k.mapCreate(type, key, value, max), 'map_create'));
+      const fd = await k.progLoad(BPF_PROG_TYPE.SCHED_CLS, encodeInsns(assembleKernel(fill(s.progs[0]!, kmaps, []))));
+      if (!fd.ok) throw new Error(`kernel refused round ${r}: ${fd.log.split('\n').slice(-3).join(' | ')}`);
+      const retval = must(await k.testRun(fd.value, FRAME, 0), 'test_run').retval;
+      const reads: string[] = [];
+      for (const [m, key, size] of s.read) reads.push(toHex(must(await k.mapLookup(kmaps[m]!, u32(key), size), 'lookup')));
+      for (const f of [fd.value, ...kmaps]) await k.closeFd(f);
+      const ours = runOurs(s);
+      expect({ round: r, retvals: ours.retvals, reads: ours.reads }).toEqual({ round: r, retvals: [retval], reads });
+    }
   });
 });

@@ -104,10 +104,12 @@ export class ArrayMap extends BpfMap {
   }
 
   progUpdate(kb: Uint8Array, ko: number, vb: Uint8Array, vo: number, flags: number, cpu: number): number {
-    if ((flags & ~BPF_UPDATE.F_LOCK) > BPF_UPDATE.EXIST || (flags & BPF_UPDATE.F_LOCK)) return NEG.EINVAL;
+    // array_map_update_elem's order: unknown flags, index, NOEXIST, then BPF_F_LOCK without a lock
+    if (flags < 0 || (flags & ~BPF_UPDATE.F_LOCK) > BPF_UPDATE.EXIST) return NEG.EINVAL;
     const idx = (kb[ko]! | (kb[ko + 1]! << 8) | (kb[ko + 2]! << 16) | (kb[ko + 3]! << 24)) >>> 0;
     if (idx >= this.maxEntries) return NEG.E2BIG;
-    if (flags === BPF_UPDATE.NOEXIST) return NEG.EEXIST;
+    if (flags & BPF_UPDATE.NOEXIST) return NEG.EEXIST;
+    if (flags & BPF_UPDATE.F_LOCK) return NEG.EINVAL;
     const o = this.valueOffset(idx, cpu);
     const b = this.#bytes;
     for (let i = 0; i < this.valueSize; i++) b[o + i] = vb[vo + i]!;
