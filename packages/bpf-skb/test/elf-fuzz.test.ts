@@ -4,7 +4,10 @@
 // `pnpm fuzz` runs the full size.
 import { fc, test } from '@fast-check/vitest';
 import { KernelError } from '@tcbpf/base';
-import { fuzzRuns, fuzzSeed } from '@tcbpf/testing';
+import { fuzzFull, fuzzRuns, fuzzSeed } from '@tcbpf/testing';
+
+/** Full-size runs take minutes on a loaded machine. */
+const FUZZ_TIMEOUT = fuzzFull() ? 900_000 : 60_000;
 import { ELF64_LAYOUT as L } from '@tcbpf/uapi';
 import { describe, expect, it } from 'vitest';
 import { Btf, ElfFile, loadElfObject, type BpfObject } from '../src/index.js';
@@ -60,6 +63,7 @@ describe('ELF loader fuzz', () => {
       for (const f of flips) b[f.pos % b.length]! ^= f.xor;
       loadChecked(b);
     },
+    FUZZ_TIMEOUT,
   );
 
   test.prop(
@@ -73,7 +77,7 @@ describe('ELF loader fuzz', () => {
       b[start + (f.off % len)]! ^= f.xor;
     }
     loadChecked(b);
-  });
+  }, FUZZ_TIMEOUT);
 
   test.prop(
     [fc.nat(OBJECTS.length - 1), fc.nat(), fc.constantFrom(0, 1, 0x7f, 0x80, 0xff, 0xffff, 0xffffffff, 0x7fffffff)],
@@ -85,7 +89,7 @@ describe('ELF loader fuzz', () => {
     const off = start + ((at >>> 8) % Math.max(1, len - 3));
     if (off + 4 <= b.length) new DataView(b.buffer).setUint32(off & ~3, v, true);
     loadChecked(b);
-  });
+  }, FUZZ_TIMEOUT);
 
   it('fuzz: truncation at every header and section boundary of every fixture', () => {
     let cuts = 0;
@@ -104,7 +108,7 @@ describe('ELF loader fuzz', () => {
       }
     }
     expect(cuts).toBeGreaterThan(500);
-  });
+  }, FUZZ_TIMEOUT);
 
   test.prop([fc.nat(OBJECTS.length - 1), fc.nat()], { numRuns: fuzzRuns(200, 20_000), seed: fuzzSeed() + 3 })(
     'fuzz: random truncation lengths',
@@ -112,6 +116,7 @@ describe('ELF loader fuzz', () => {
       const b = OBJECTS[i]!.bytes;
       loadChecked(b.slice(0, n % b.length));
     },
+    FUZZ_TIMEOUT,
   );
 
   test.prop([fc.uint8Array({ minLength: 0, maxLength: 512 })], { numRuns: fuzzRuns(300, 30_000), seed: fuzzSeed() + 4 })(
@@ -126,6 +131,7 @@ describe('ELF loader fuzz', () => {
       new DataView(b.buffer).setUint16(L.E_SHENTSIZE, L.SHDR_SIZE, true);
       loadChecked(b);
     },
+    FUZZ_TIMEOUT,
   );
 });
 
@@ -157,5 +163,6 @@ describe('BTF parser fuzz', () => {
         }
       }
     },
+    FUZZ_TIMEOUT,
   );
 });

@@ -7,7 +7,10 @@
 // call must land on its callee's first instruction, and every data load must be
 // recorded with its byte offset.
 import { fc, test } from '@fast-check/vitest';
-import { fuzzRuns, fuzzSeed } from '@tcbpf/testing';
+import { fuzzFull, fuzzRuns, fuzzSeed } from '@tcbpf/testing';
+
+/** Full-size runs take minutes on a loaded machine. */
+const FUZZ_TIMEOUT = fuzzFull() ? 900_000 : 60_000;
 import { BPF_PSEUDO, ELF_SHF, ELF_SHT, ELF_STB, ELF_STT, R_BPF } from '@tcbpf/uapi';
 import { describe, expect, it } from 'vitest';
 import { loadElfObject } from '../src/index.js';
@@ -152,6 +155,7 @@ describe('relocation and subprogram linking (synthetic objects)', () => {
         expect(p.mapRelocs).toHaveLength(segs.reduce((a, s) => a + s.fn.loads.size, 0));
       }
     },
+    FUZZ_TIMEOUT,
   );
 
   it('refuses RELA relocations, calls to externs and loads of .kconfig externs, naming them', () => {
