@@ -35,6 +35,12 @@ export interface GenOptions {
   readonly mapFd?: number;
   /** Value size of that map. */
   readonly valueSize?: number;
+  /**
+   * Only what Linux 6.18's verifier accepts for root without further proof: no
+   * pointer arithmetic on R6/R10, memory only on the stack at aligned offsets,
+   * no helpers, no atomics on uninitialised slots; R0 folded to 32 bits at exit.
+   */
+  readonly kernelSafe?: boolean;
 }
 
 class Gen {
@@ -64,7 +70,7 @@ class Gen {
     const op = pick(p, ALU_OPS);
     const dst = this.reg();
     const x = p.below(2) === 0;
-    const src = pick(p, [...REGS, 6, 10]);
+    const src = this.o.kernelSafe === true ? this.reg() : pick(p, [...REGS, 6, 10]);
     if (op === 0x80) { this.out.push(insn(cls | 0x80, dst, 0, 0, 0)); return; }
     if (op === 0x60 || op === 0x70 || op === 0xc0) {
       if (x) this.out.push(insn(cls | op | 8, dst, src, 0, 0));
@@ -72,12 +78,12 @@ class Gen {
       return;
     }
     if (op === 0xb0 && x && p.below(3) === 0) { // movsx
-      this.out.push(insn(cls | 0xb8, dst, src, 0, pick(p, is64 ? [8, 16, 32] : [8, 16])));
+      this.out.push(insn(cls | 0xb8, dst, src, pick(p, is64 ? [8, 16, 32] : [8, 16]), 0));
       return;
     }
     const off = (op === 0x30 || op === 0x90) && p.below(2) === 0 ? 1 : 0;
     if (x) this.out.push(insn(cls | op | 8, dst, src, off, 0));
-    else this.out.push(insn(cls | op, dst, 0, off, imm32(p)));
+    else this.out.push(insn(cls | op, dst, 0, off, (op === 0x30 || op === 0x90) ? imm32(p) || 3 : imm32(p))); // K-form div/mod by 0 is refused
   }
 
   endian(): void {
@@ -92,6 +98,16 @@ class Gen {
   mem(): void {
     const p = this.p;
     const [sz, bytes] = pick(p, SIZES);
+    if (this.o.kernelSafe === true) {
+      const off = -8 * (1 + p.below(8));
+      const r = this.reg();
+      const k = p.below(3);
+      // stores first so that loads read initialised slots (the prologue fills fp-64..fp-8)
+      if (k === 0) this.out.push(insn(0x61 | sz, r, 10, off, 0));
+      else if (k === 1) this.out.push(insn(0x62 | sz, 10, 0, off, imm32(p)));
+      else this.out.push(insn(0x63 | sz, 10, r, off, 0));
+      return;
+    }
     const which = p.below(100);
     let base: number, off: number;
     if (which < 55) { base = 10; off = -8 * (1 + p.below(64)) + (p.below(8) === 0 ? p.below(8) : 0); }
@@ -122,12 +138,13 @@ class Gen {
     const p = this.p;
     const op = pick(p, JMP_OPS);
     const cls = p.below(2) === 0 ? 0x05 : 0x06;
+    const any = (): number => (this.o.kernelSafe === true ? pick(p, REGS) : this.regAny());
     const x = p.below(2) === 0;
     const at = this.out.length;
     this.out.push(insn(0, 0, 0, 0, 0)); // patched
     this.block(depth + 1, 1 + p.below(6));
     const skip = this.out.length - at - 1;
-    this.out[at] = x ? insn(cls | op | 8, this.regAny(), this.regAny(), skip, 0) : insn(cls | op, this.regAny(), 0, skip, imm32(p));
+    this.out[at] = x ? insn(cls | op | 8, any(), any(), skip, 0) : insn(cls | op, any(), 0, skip, imm32(p));
   }
 
   regAny(): number {
@@ -197,8 +214,8 @@ class Gen {
       else if (k < 62) this.mem();
       else if (k < 70 && depth < 3) this.branch(depth);
       else if (k < 75 && depth < 2) this.loop(depth);
-      else if (k < 79) this.helper();
-      else if (k < 82 && depth < 2) this.call();
+      else if (k < 79 && this.o.kernelSafe !== true) this.helper();
+      else if (k < 82 && depth < 2 && this.o.kernelSafe !== true) this.call();
       else if (k < 85) this.out.push(...ldImm64(this.reg(), imm32(p), imm32(p)));
       else this.alu();
     }
@@ -209,8 +226,10 @@ class Gen {
 export function genProgram(p: Prng, o: GenOptions): Insn[] {
   const g = new Gen(p, o);
   g.out.push(insn(0xbf, 6, 1, 0, 0));
-  for (const r of [0, 3, 4, 5, 7, 8, 9]) g.out.push(...ldImm64(r, imm32(p), imm32(p)));
+  for (const r of [0, 2, 3, 4, 5, 7, 8, 9]) g.out.push(...ldImm64(r, imm32(p), imm32(p)));
+  if (o.kernelSafe === true) for (let k = 1; k <= 8; k++) g.out.push(insn(0x7b, 10, 9 - (k % 3), -8 * k, 0));
   g.block(0, 6 + p.below(30));
+  if (o.kernelSafe === true) g.out.push(insn(0xbf, 1, 0, 0, 0), insn(0x77, 1, 0, 0, 32), insn(0xaf, 0, 1, 0, 0));
   g.out.push(insn(0x95, 0, 0, 0, 0));
   // one subprogram every call goes to: a little ALU/stack work
   if (g.calls.length > 0) {
