@@ -19,7 +19,7 @@ function links(ns: Netns, dev?: string): LinkJson[] {
   return JSON.parse(ns.run('ip', ['-j', '-s', 'link', 'show', ...(dev === undefined ? [] : ['dev', dev])])) as LinkJson[];
 }
 
-describe.skipIf(!k.ok)(`device table and veth counters agree with the kernel (kernel: ${k.reason || 'available'})`, () => {
+describe.skipIf(!k.ok)(`device table, veth and loopback counters agree with the kernel (kernel: ${k.reason || 'available'})`, () => {
   const nss: Netns[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'tcbpf-skb-kdev-'));
   afterAll(() => {
@@ -61,6 +61,50 @@ describe.skipIf(!k.ok)(`device table and veth counters agree with the kernel (ke
       const modelView = model.devices().map((d) => [d.ifindex, d.name]);
       expect(modelView, `step ${step}`).toEqual(kernelView);
     }
+  });
+
+  it.skipIf(!hasTool('tcpdump'))('loopback counters: the frames captured on lo, replayed through the model lo, give the same rx/tx packets and bytes (no L2 header counted)', async () => {
+    const ns = new Netns('skbLo');
+    nss.push(ns);
+    const file = join(dir, 'lo.pcap');
+    const td = spawn('ip', ['netns', 'exec', ns.name, 'tcpdump', '-U', '--immediate-mode', '-n', '-i', 'lo', '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      let err = '';
+      const t = setTimeout(() => reject(new Error(`tcpdump did not start: ${err}`)), 10_000);
+      td.stderr.on('data', (d: Uint8Array) => {
+        err += new TextDecoder().decode(d);
+        if (err.includes('listening on')) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    const before = links(ns, 'lo')[0]!.stats64!;
+    ns.run(process.execPath, ['-e', `
+      const s = require('node:dgram').createSocket('udp4');
+      (async () => {
+        for (let i = 0; i < 20; i++) await new Promise((res, rej) => s.send(Buffer.alloc(1 + ((i * 7919) % 1400), i), 9, '127.0.0.1', (e) => (e ? rej(e) : res())));
+        s.close();
+      })();`]);
+    await new Promise((r) => setTimeout(r, 300));
+    const exited = new Promise((r) => td.on('exit', r));
+    td.kill('SIGINT');
+    await exited;
+    const after = links(ns, 'lo')[0]!.stats64!;
+    const model = new NetNamespace({ clock: new SimClock(), prng: new Prng(4) });
+    model.loopback.setUp(true);
+    let frames = 0;
+    for (const rec of readCaptureFile(file)) {
+      const skb = SkBuff.fromFrame(rec.data);
+      skb.setDev(model.loopback);
+      model.devQueueXmit(skb);
+      frames++;
+    }
+    expect(frames).toBeGreaterThanOrEqual(20);
+    const st = model.loopback.stats;
+    expect([st.txPackets, st.txBytes, st.rxPackets, st.rxBytes]).toEqual([
+      after.tx.packets - before.tx.packets, after.tx.bytes - before.tx.bytes, after.rx.packets - before.rx.packets, after.rx.bytes - before.rx.bytes,
+    ]);
   });
 
   it.skipIf(!hasTool('tcpdump'))('veth counters: the frames the kernel exchanged, replayed through the model, give the same rx/tx packets and bytes; peer down gives the same drops', async () => {
