@@ -2,7 +2,7 @@
 // (SCHED_CLS test_run) and on our engine: return values, map contents and helper results agree.
 import { Prng, toHex } from '@tcbpf/base';
 import { BpfOracle, bpfOracle, fuzzRuns, must } from '@tcbpf/testing';
-import { BPF_MAP_TYPE as T, BPF_PROG_TYPE } from '@tcbpf/uapi';
+import { BPF_MAP_CREATE_FLAG as F, BPF_MAP_TYPE as T, BPF_PROG_TYPE } from '@tcbpf/uapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AddressSpace, BpfSyscall, REGION, RUN_STATUS, assembleKernel, encodeInsns, makeProgType } from '../src/index.js';
 
@@ -60,12 +60,16 @@ function mapHelperProgram(): string {
  * A random sequence of map helper calls on map m0 (keys 0..5, random flags) whose return values
  * (lookups: the value or -1) are recorded into ARRAY m1[i].
  */
-function randomHelperProgram(p: Prng, ops: number): string {
+function randomHelperProgram(p: Prng, ops: number, lpm = false): string {
   const lines: string[] = ['r9 = 0'];
   for (let i = 0; i < ops; i++) {
     const key = p.below(6);
     const kind = p.below(3);
-    lines.push(`*(u32 *)(r10 -4) = ${key}`, 'r1 = map[fd:{m0}]', 'r2 = r10', 'r2 += -4');
+    if (lpm) {
+      // struct bpf_lpm_trie_key_u8 { u32 prefixlen; u8 data[4] } at fp-8: prefixes of 10.k.x.y
+      lines.push(`*(u32 *)(r10 -8) = ${[0, 8, 16, 24, 32, 33][p.below(6)]!}`, `*(u32 *)(r10 -4) = ${0x0a | (key << 8) | (p.below(4) << 16)}`,
+        'r1 = map[fd:{m0}]', 'r2 = r10', 'r2 += -8');
+    } else lines.push(`*(u32 *)(r10 -4) = ${key}`, 'r1 = map[fd:{m0}]', 'r2 = r10', 'r2 += -4');
     if (kind === 0) {
       lines.push(`r3 = ${p.below(1000)}`, '*(u64 *)(r10 -16) = r3', 'r3 = r10', 'r3 += -16', `r4 = ${[0, 0, 1, 2, 3, 4][p.below(6)]!}`, 'call bpf_map_update_elem#2');
     } else if (kind === 1) {
@@ -341,20 +345,20 @@ describe.skipIf(!o.ok)(`helper, tail-call and call scenarios agree with the kern
     expect({ retvals: ours.retvals, reads: ours.reads }).toEqual({ retvals, reads });
   });
 
-  it('fuzz: random map helper sequences from programs return what the kernel returns (HASH and ARRAY)', async () => {
+  it('fuzz: random map helper sequences from programs return what the kernel returns (HASH, ARRAY, LPM_TRIE)', async () => {
     const p = new Prng(0x4e1b);
     const rounds = fuzzRuns(6, 60);
     for (let r = 0; r < rounds; r++) {
       const ops = 10 + p.below(20);
-      const hash = r % 2 === 0;
+      const kind = r % 3;
       const s: Scenario = {
         name: `round ${r}`,
-        maps: [hash ? [T.HASH, 4, 8, 3] : [T.ARRAY, 4, 8, 4], [T.ARRAY, 4, 4, 64]],
-        progs: [randomHelperProgram(p, ops)],
+        maps: [kind === 0 ? [T.HASH, 4, 8, 3] : kind === 1 ? [T.ARRAY, 4, 8, 4] : [T.LPM_TRIE, 8, 8, 3, F.NO_PREALLOC], [T.ARRAY, 4, 4, 64]],
+        progs: [randomHelperProgram(p, ops, kind === 2)],
         read: Array.from({ length: ops }, (_, i) => [1, i, 4] as const),
       };
       const kmaps: number[] = [];
-      for (const [type, key, value, max] of s.maps) kmaps.push(must(await k.mapCreate(type, key, value, max), 'map_create'));
+      for (const [type, key, value, max, flags] of s.maps) kmaps.push(must(await k.mapCreate(type, key, value, max, flags ?? 0), 'map_create'));
       const fd = await k.progLoad(BPF_PROG_TYPE.SCHED_CLS, encodeInsns(assembleKernel(fill(s.progs[0]!, kmaps, []))));
       if (!fd.ok) throw new Error(`kernel refused round ${r}: ${fd.log.split('\n').slice(-3).join(' | ')}`);
       const retval = must(await k.testRun(fd.value, FRAME, 0), 'test_run').retval;

@@ -1,6 +1,7 @@
 // Models kernel/bpf/lpm_trie.c (Linux 6.18): BPF_MAP_TYPE_LPM_TRIE. Keys are
 // `struct bpf_lpm_trie_key_u8 { u32 prefixlen (host order); u8 data[] }`; lookups
-// return the longest stored prefix matching the key's first prefixlen bits;
+// return the longest stored prefix matching the key's first prefixlen bits (none when
+// prefixlen exceeds the trie's max_prefixlen);
 // updates and deletes are exact (prefixlen + the first prefixlen bits). The map
 // must be created with BPF_F_NO_PREALLOC; a full trie is ENOSPC. Iteration
 // (get_next_key) follows the kernel's post-order: a longer prefix before the
@@ -66,9 +67,10 @@ export class LpmTrieMap extends BpfMap {
     return (kb[ko]! | (kb[ko + 1]! << 8) | (kb[ko + 2]! << 16) | (kb[ko + 3]! << 24)) >>> 0;
   }
 
-  /** Longest match for a key (its prefixlen bounds the match), or -1. */
+  /** Longest match for a key (its prefixlen bounds the match; above max_prefixlen: none), or -1. */
   #longest(kb: Uint8Array, ko: number): number {
-    const plen = Math.min(this.#plenOf(kb, ko), this.maxPrefixlen);
+    const plen = this.#plenOf(kb, ko);
+    if (plen > this.maxPrefixlen) return -1;
     let best = -1;
     let bestLen = -1;
     for (let s = 0; s < this.#used.length; s++) {
