@@ -20,3 +20,4 @@ export type { WasmApi, WasmInstance, WasmMemory, WasmModule } from './wasm/wasm-
 export { WASM } from './wasm/wasm-api.js';
 export { EquivalenceRunner } from './runtime/equivalence.js';
 export type { Difference, EquivalenceResult } from './runtime/equivalence.js';
+export { ClassicProgram } from './runtime/classic.js';
