@@ -55,14 +55,14 @@ export class ClassicProgram {
     const ctx = jit.alloc(CLASSIC_CTX.SIZE);
     const dev = jit.alloc(CLASSIC_DEV.SIZE);
     const devIndex = jit.kernel.mem.add('net_device', dev, false);
-    let self: ClassicProgram | undefined;
+    const owner: { p?: ClassicProgram } = {};
     for (let i = 0; i < n; i++) {
       const x = conv.insns[i]!;
       image[i * 2] = (x.code & 0xff) | ((x.dst & 0xf) << 8) | ((x.src & 0xf) << 12) | (x.off << 16);
       image[i * 2 + 1] = x.imm;
       insns.push(insn(x.code, x.dst, x.src, x.off, x.imm));
       if (x.code === 0x85 && x.src === 0) {
-        const fn = ClassicProgram.#callFor(x.imm, () => self!);
+        const fn = ClassicProgram.#callFor(x.imm, () => owner.p!);
         if (fn === undefined) throw new KernelError('EINVAL', `classic conversion: unknown kernel call ${x.imm} at insn ${i}`);
         helperAt[i] = fn;
       }
@@ -72,9 +72,10 @@ export class ClassicProgram {
       insns, tag: '', tagBytes: new Uint8Array(8), subprogs: [0], usedMaps: [], image, helperAt,
       stats: { runCnt: 0, runTimeNs: 0, insnCnt: 0 },
     };
-    self = new ClassicProgram(jit, prog, ctx, devIndex);
+    const cp = new ClassicProgram(jit, prog, ctx, devIndex);
+    owner.p = cp;
     jit.load(prog);
-    return self;
+    return cp;
   }
 
   static #callFor(imm: number, owner: () => ClassicProgram): HelperFn | undefined {
