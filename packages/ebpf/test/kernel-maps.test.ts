@@ -23,6 +23,7 @@ interface Script {
   readonly unordered?: boolean;
 }
 
+const u32le = (n: number): Uint8Array => new Uint8Array(new Uint32Array([n]).buffer);
 const k32 = (n: number): string => toHex(new Uint8Array(new Uint32Array([n]).buffer));
 const v = (n: number, size: number): string => toHex(Uint8Array.from({ length: size }, (_, i) => (n + i * 7) & 0xff));
 const lpmKey = (plen: number, ...bytes: number[]): string => k32(plen) + toHex(Uint8Array.from(bytes));
@@ -263,35 +264,49 @@ describe.skipIf(!o.ok)(`map commands agree with the kernel (kernel: ${o.reason |
     expect(results.length).toBe(s.ops.length);
   });
 
-  it('fuzz: random HASH operation sequences agree with the kernel (keys as sets)', async () => {
+  it('fuzz: random operation sequences on HASH, ARRAY and LPM_TRIE agree with the kernel (LPM iteration order too)', async () => {
     const p = new Prng(0xa11);
-    const rounds = fuzzRuns(4, 40);
+    const rounds = fuzzRuns(6, 60);
     for (let r = 0; r < rounds; r++) {
+      const kind = r % 3;
       const max = 1 + p.below(6);
-      const kfd = (await k.mapCreate(T.HASH, 2, 4, max)) as { ok: true; value: number };
+      const [type, ks, flags] = kind === 0 ? [T.HASH, 2, 0] : kind === 1 ? [T.ARRAY, 4, 0] : [T.LPM_TRIE, 6, F.NO_PREALLOC];
+      const kfd = (await k.mapCreate(type, ks, 4, max, flags)) as { ok: true; value: number };
       const sys = new BpfSyscall({ nrCpus: ncpu });
-      const fd = sys.mapCreate({ mapType: T.HASH, keySize: 2, valueSize: 4, maxEntries: max });
+      const fd = sys.mapCreate({ mapType: type, keySize: ks, valueSize: 4, maxEntries: max, mapFlags: flags });
+      const key = (): Uint8Array => {
+        if (kind === 0) return Uint8Array.of(p.below(8), 0);
+        if (kind === 1) return u32le(p.below(max + 2));
+        // LPM: u32 prefixlen (0..17 over 2 data bytes) + 2 bytes drawn from a few values
+        return Uint8Array.of(...u32le([0, 1, 4, 8, 9, 12, 16, 17][p.below(8)]!), [0x0a, 0x8a, 0xff][p.below(3)]!, [0, 0x10, 0x80][p.below(3)]!);
+      };
       for (let i = 0; i < 60; i++) {
-        const key = Uint8Array.of(p.below(8), 0);
+        const kk = key();
         const val = Uint8Array.of(p.below(256), 1, 2, 3);
-        const what = p.below(4);
+        const what = p.below(5);
         let kr: string;
         let or: string;
-        if (what === 0) {
-          const flags = p.below(4);
-          const x = await k.mapUpdate(kfd.value, key, val, flags);
+        if (what <= 1) {
+          const fl = p.below(4);
+          const x = await k.mapUpdate(kfd.value, kk, val, fl);
           kr = x.ok ? 'ok ' : `errno ${x.errno}`;
-          or = ours(() => sys.mapUpdateElem(fd, key, val, flags), () => '');
-        } else if (what === 1) {
-          const x = await k.mapDelete(kfd.value, key);
+          or = ours(() => sys.mapUpdateElem(fd, kk, val, fl), () => '');
+        } else if (what === 2) {
+          const x = await k.mapDelete(kfd.value, kk);
           kr = x.ok ? 'ok ' : `errno ${x.errno}`;
-          or = ours(() => sys.mapDeleteElem(fd, key), () => '');
-        } else {
-          const x = await k.mapLookup(kfd.value, key, 4);
+          or = ours(() => sys.mapDeleteElem(fd, kk), () => '');
+        } else if (what === 3 || kind === 0) {
+          const x = await k.mapLookup(kfd.value, kk, 4);
           kr = x.ok ? `ok ${toHex(x.value)}` : `errno ${x.errno}`;
-          or = ours(() => sys.mapLookupElem(fd, key), (b) => toHex(b));
+          or = ours(() => sys.mapLookupElem(fd, kk), (b) => toHex(b));
+        } else {
+          // get_next_key (hash order is unspecified, so only ARRAY and LPM)
+          const from = p.below(3) === 0 ? undefined : kk;
+          const x = await k.mapNextKey(kfd.value, from, ks);
+          kr = x.ok ? `ok ${toHex(x.value)}` : `errno ${x.errno}`;
+          or = ours(() => sys.mapGetNextKey(fd, from), (b) => toHex(b));
         }
-        expect(or, `round ${r} op ${i}`).toBe(kr);
+        expect(or, `round ${r} (${kind === 0 ? 'hash' : kind === 1 ? 'array' : 'lpm'}) op ${i}`).toBe(kr);
       }
       await k.closeFd(kfd.value);
     }
