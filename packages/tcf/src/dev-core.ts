@@ -95,13 +95,16 @@ export class Datapath {
    */
   mirredForward(skb: SkBuff, target: NetDev, toIngress: boolean, atIngress: boolean): boolean {
     const ns = target.dev.ns;
+    // mac_len = at ingress skb->mac_len, else skb_network_offset() (the L2 header before the network header)
+    const nh = skb.networkHeader;
+    const macLen = atIngress ? skb.macLen : nh >= skb.dataOff ? nh - skb.dataOff : (skb.dev?.hardHeaderLen ?? 14);
     if (toIngress) {
-      // expects the network header: pull the MAC header when coming from egress
-      if (!atIngress) skb.pull(skb.macLen);
+      // the target expects the network header: pull the MAC header when coming from egress
+      if (!atIngress) skb.pull(macLen);
       skb.setDev(target.dev);
       return (atIngress ? ns.netifReceiveSkb(skb) : ns.netifRx(skb)) === 0;
     }
-    if (atIngress) skb.push(skb.macLen);
+    if (atIngress) skb.push(macLen);
     skb.setDev(target.dev);
     return ns.devQueueXmit(skb) === 0;
   }

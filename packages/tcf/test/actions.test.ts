@@ -100,7 +100,7 @@ describe('act_gact (tcf_gact_init / tcf_gact_act)', () => {
   });
 });
 
-function policeSpec(o: { index?: number; exceed: number; conform?: number; rate?: number; burst?: number; mtu?: number; withRtab?: boolean; pktrate?: number; pktburst?: number }): ActionSpec {
+function policeSpec(o: { index?: number; exceed: number; conform?: number; rate?: number; burst?: number; mtu?: number; withRtab?: boolean; pktrate?: number; pktburst?: number; peak?: number }): ActionSpec {
   return {
     kind: 'police',
     options: (w) => {
@@ -114,7 +114,13 @@ function policeSpec(o: { index?: number; exceed: number; conform?: number; rate?
         w.setU8(p + 21, 1); // ethernet
         w.setU32(p + 28, o.rate);
       }
+      if (o.peak) {
+        w.setU8(p + 32, 3);
+        w.setU8(p + 33, 1);
+        w.setU32(p + 40, o.peak);
+      }
       if (o.rate && o.withRtab !== false) w.attrReserve(TCA_POLICE.RATE, 1024);
+      if (o.peak) w.attrReserve(TCA_POLICE.PEAKRATE, 1024);
       if (o.conform !== undefined) w.u32(TCA_POLICE.RESULT, o.conform);
       if (o.pktrate !== undefined) w.u64(TCA_POLICE.PKTRATE64, o.pktrate);
       if (o.pktburst !== undefined) w.u64(TCA_POLICE.PKTBURST64, o.pktburst);
@@ -136,6 +142,20 @@ describe('act_police (tcf_police_init / tcf_police_act)', () => {
     sim.kernel.clock.advance(1_000_000); // refill up to the burst
     xmit(sim.va, udpFrame(100));
     expect(got.length).toBe(2);
+  });
+
+  it('peakrate: a second bucket of mtu bytes at the peak rate (tcfp_mtu_ptoks) limits bursts the rate bucket allows', () => {
+    const sim = makeSim();
+    // rate 1 GB/s with 10 ms burst (plenty); peak 125000 B/s with mtu 1500: 12 ms of peak credit
+    withFilter(sim, [policeSpec({ index: 1, exceed: TC_ACT.SHOT, conform: TC_ACT.OK, rate: 1_000_000_000, burst: 156_250, mtu: 1500, peak: 125_000 })]);
+    const got = collectDelivered(sim.net);
+    xmit(sim.va, udpFrame(1000)); // 12 - 8 = 4 ms of peak credit left
+    xmit(sim.va, udpFrame(1000)); // 4 - 8 < 0: exceeds
+    expect(got.length).toBe(1);
+    sim.kernel.clock.advance(4_000_000);
+    xmit(sim.va, udpFrame(1000)); // 8 - 8 = 0: conforms
+    expect(got.length).toBe(2);
+    expect(act(sim, 'police', 1).stats.overlimits).toBe(1);
   });
 
   it('a packet longer than mtu always exceeds; mtu 0 with a rate means 255 << cell_log', () => {

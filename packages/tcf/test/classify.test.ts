@@ -168,6 +168,19 @@ describe('mirred through the device layer', () => {
     expect(d0.dev.stats.txPackets).toBe(2);
   });
 
+  it('egress redirect into another device ingress (TCA_INGRESS_REDIR): received there with the MAC header pulled', () => {
+    const sim = makeSim();
+    const d0 = sim.net.addDummy('d0');
+    sim.tc.clsact(sim.va.ifindex);
+    addMall(sim, sim.va, 1, { actions: [mirredSpec(3, d0.ifindex, TC_ACT.STOLEN, 1)] });
+    const got = collectDelivered(sim.net);
+    xmit(sim.va, udpFrame(70));
+    expect(got.length).toBe(1);
+    expect(got[0]!.dev).toBe(d0.dev);
+    expect(got[0]!.len).toBe(56);
+    expect(sim.va.dev.stats.txPackets).toBe(0);
+  });
+
   it('redirect to a device that is down: overlimits++ and SHOT (tcf_mirred_act)', () => {
     const sim = makeSim();
     const d0 = sim.net.addDummy('d0');
