@@ -6,6 +6,7 @@
 export const MODELS: readonly string[] = Object.freeze([
   'kernel/bpf/core.c (bpf_jit_enable, bpf_prog_select_runtime, tail-call limit)',
   'arch/x86/net/bpf_jit_comp.c (do_jit: what a JIT must compute)',
+  'net/core/filter.c (bpf_prog_create, bpf_migrate_filter: classic programs run converted and JITed)',
 ]);
 
 export { compileProgram, planLoops, FRAME0 } from './compile/compiler.js';
