@@ -80,7 +80,7 @@ export interface WalkResult {
 /** vlog_alignment(): pad the instruction text so `;` lands on the next 40-column stop. */
 function alignPad(s: string): string {
   const pos = s.length + 1;
-  const pad = Math.ceil(Math.max(pos, 8) / 40) * 40 - pos - 1;
+  const pad = Math.ceil(Math.max(pos + 4, 40) / 8) * 8 - pos - 1;
   return s + ' '.repeat(Math.max(pad, 1));
 }
 
@@ -107,6 +107,7 @@ export class Checker {
   private scratched = 0;
   private readonly scratchedStack = new Uint8Array(64);
   private anyStackScratched = false;
+  private skipAppend = false;
   private lastFail: string[] = [];
   private readonly subprogOf: Int32Array;
   private readonly live: Uint16Array;
@@ -139,6 +140,7 @@ export class Checker {
     let refusal: Refusal | null = null;
     try {
       this.doCheck();
+      if ((this.o.logLevel & 2) === 0) this.log.length = 0;
       this.checkMaxStackDepth();
     } catch (e) {
       if (!(e instanceof Reject)) throw e;
@@ -234,7 +236,8 @@ export class Checker {
         this.vlog(`${idx}: ${disasmInsn(this.p, idx)}`);
       }
       const next = this.step(idx);
-      if ((this.o.logLevel & 3) !== 0 && (this.scratched !== 0 || this.anyStackScratched) && next >= 0 && this.log.length > 0) {
+      if (this.skipAppend) this.skipAppend = false;
+      else if ((this.o.logLevel & 3) !== 0 && (this.scratched !== 0 || this.anyStackScratched) && next >= 0 && this.log.length > 0) {
         const last = this.log.length - 1;
         this.log[last] = `${alignPad(this.log[last]!)}; ${this.printState(true)}`;
         this.clearScratch();
@@ -904,9 +907,9 @@ export class Checker {
       const sv = v.clone();
       f.spill[spi] = sv;
       for (let k = 0; k < 8; k++) {
+        // save_register_state: the spilled bytes, then mark_stack_slot_misc for the rest
         if (k < size) f.stype[base + k] = STACK.SPILL;
-        else if (f.stype[base + k] !== STACK.INVALID) f.stype[base + k] = STACK.MISC;
-        else f.stype[base + k] = STACK.MISC;
+        else if (f.stype[base + k] === STACK.SPILL) f.stype[base + k] = STACK.MISC;
       }
       if (size < 8) {
         coerceToSize(sv, size);
@@ -927,6 +930,7 @@ export class Checker {
 
   private stackRead(regno: number, reg: Reg, off0: number, size: number, dstReg: number): void {
     const f = this.frameOf(reg);
+    if (reg.tm === 0n) this.scratchStack(f, off0 + Number(s64(reg.tv)), size);
     if (reg.tm !== 0n) {
       if (dstReg >= 0) this.unknown(dstReg);
       void regno;
@@ -1085,22 +1089,25 @@ export class Checker {
   private checkExit(i: number): number {
     const s = this.st;
     if (s.frames.length === 1) this.checkResourceLeak('BPF_EXIT instruction in main prog');
-    const r0 = this.checkReg(0, 'src');
     if (s.frames.length > 1) {
+      // prepare_func_exit: R0 is copied as it is (an unset R0 fails where the caller reads it)
+      const r0 = s.cur.regs[0]!;
       if (r0.type === T.PTR_TO_STACK) this.fail('EINVAL', 'cannot return stack pointer to the caller');
       const callee = s.frames.pop()!;
       const caller = s.cur;
       caller.regs[0]!.copyFrom(callee.regs[0]!);
-      this.scratched = 0x7ff;
       if ((this.o.logLevel & 3) !== 0) {
         this.vlog('returning from callee:');
-        this.vlog(`${callee.frameno > 0 ? `frame${callee.frameno}: ` : ''}${callee.regs.map((r, k) => (r.type === T.NOT_INIT ? '' : `R${k}=${regStr(r)}`)).filter((t) => t !== '').join(' ')}`);
-        this.vlog('to caller at ' + (callee.callsite + 1) + ':');
-        this.vlog(this.printState(false));
+        this.vlog(frameItems(callee));
+        this.vlog(`to caller at ${callee.callsite + 1}:`);
+        this.vlog(frameItems(caller));
       }
+      this.clearScratch();
+      this.skipAppend = true;
       void i;
       return callee.callsite + 1;
     }
+    this.checkReg(0, 'src');
     return -1;
   }
 
@@ -1119,10 +1126,14 @@ export class Checker {
     this.scratched = 0x7ff;
     if ((this.o.logLevel & 3) !== 0) {
       this.vlog('caller:');
-      this.vlog(` ${this.stateLines(s)[s.frames.length - 2] ?? ''}`);
+      this.vlog(frameItems(caller));
       this.vlog('callee:');
-      this.vlog(` ${this.printState(false)}`);
+      this.vlog(frameItems(callee));
     }
+    // the callee's first instruction prints its whole state; nothing is appended to the call line
+    this.clearScratch();
+    this.scratched = 0x7ff;
+    this.skipAppend = true;
     return target;
   }
 
@@ -1353,12 +1364,9 @@ export class Checker {
 
   private clearAllPktPointers(): void {
     for (const f of this.st.frames) {
-      f.regs.forEach((r, k) => {
-        if (r.type === T.PTR_TO_PACKET || r.type === T.PTR_TO_PACKET_META || r.type === T.PTR_TO_PACKET_END) {
-          r.markUnknown();
-          this.scratched |= 1 << k;
-        }
-      });
+      for (const r of f.regs) {
+        if (r.type === T.PTR_TO_PACKET || r.type === T.PTR_TO_PACKET_META || r.type === T.PTR_TO_PACKET_END) r.markUnknown();
+      }
       for (let spi = 0; spi < 64; spi++) {
         const sp = f.spill[spi];
         if (sp && (sp.type === T.PTR_TO_PACKET || sp.type === T.PTR_TO_PACKET_META || sp.type === T.PTR_TO_PACKET_END)) sp.markUnknown();
@@ -1538,6 +1546,16 @@ interface Meta {
 }
 
 const ALU_STR: readonly string[] = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian', '?', '?'];
+
+/** print_verifier_state(print_all) of one frame: ` frame1: R1=ctx() R10=fp0`. */
+function frameItems(f: Frame): string {
+  let out = f.frameno !== 0 ? ` frame${f.frameno}:` : '';
+  f.regs.forEach((r, i) => {
+    if (r.type !== T.NOT_INIT) out += ` R${i}=${regStr(r, f.frameno)}`;
+  });
+  for (const x of stackStr(f)) out += ` ${x}`;
+  return out;
+}
 
 function sizeOf(code: number): number {
   return [4, 2, 1, 8][(code >> 3) & 3]!;

@@ -21,7 +21,7 @@ function hexImm(n: number): string {
 /** Helper name as the log prints it (`bpf_map_lookup_elem#1`, `unknown#10000`). */
 export function funcIdName(id: number): string {
   const n = id >= 0 ? BPF_FUNC_NAMES[id] : undefined;
-  return n === undefined || id === 0 ? `unknown` : `bpf_${n}`;
+  return n === undefined ? `unknown` : `bpf_${n}`;
 }
 
 /** One instruction as `(code) text`, without index or newline. */
@@ -42,7 +42,7 @@ export function disasmInsn(p: Insns, i: number): string {
       return `${h} r${dst} = ${x ? 'be' : 'le'}${imm} r${dst}`;
     }
     if (op === 0x80) return `${h} ${r}${dst} = -${r}${dst}`;
-    if (op === 0xb0 && x && off !== 0 && !(cls === 7 && off === 1)) return `${h} ${r}${dst} = (s${off})${r}${src}`;
+    if (op === 0xb0 && x && (off === 8 || off === 16 || off === 32)) return `${h} ${r}${dst} = (s${off})${r}${src}`;
     if (op === 0xb0 && x && cls === 7 && off === 1) return `${h} r${dst} = addr_space_cast(r${src}, ${imm >>> 16}, ${imm & 0xffff})`;
     const s = (op === 0x30 || op === 0x90) && off === 1 ? `s${ALU_STR[op >> 4]!}` : ALU_STR[op >> 4]!;
     return x ? `${h} ${r}${dst} ${s} ${r}${src}` : `${h} ${r}${dst} ${s} ${imm}`;
@@ -94,7 +94,8 @@ export function disasmInsn(p: Insns, i: number): string {
   }
   if (cls === 5 && op === 0x90) return `${h} exit`;
   if (op === 0x00) return cls === 6 ? `${h} gotol pc${sgn(imm)}` : `${h} goto pc${sgn(off)}`;
-  if (cls === 5 && op === 0xe0) return `${h} may_goto pc${sgn(off)}`;
+  if (cls === 5 && op === 0xe0 && src === 0) return `${h} may_goto pc${sgn(off)}`;
+  if (op === 0xe0) return x ? `${h} if r${dst} (null) r${src} goto pc${sgn(off)}` : `${h} if r${dst} (null) ${hexImm(imm)} goto pc${sgn(off)}`;
   const r = cls === 6 ? 'w' : 'r';
   return x ? `${h} if ${r}${dst} ${JMP_STR[op >> 4]!} ${r}${src} goto pc${sgn(off)}` : `${h} if ${r}${dst} ${JMP_STR[op >> 4]!} ${hexImm(imm)} goto pc${sgn(off)}`;
 }

@@ -284,7 +284,7 @@ export function regStr(r: Reg, frameno = r.frameno): string {
   const t = r.type;
   if (t === REG_TYPE.SCALAR) {
     if (r.tm === 0n) return snum(s64(r.tv));
-    const parts = scalarRanges(r);
+    const parts = r.id !== 0 ? [`id=${r.id}`, ...scalarRanges(r)] : scalarRanges(r);
     if (r.tm !== U64_MAX) parts.push(`var_off=${tnumStr(r.tnum)}`);
     return `scalar(${parts.join(',')})`;
   }
@@ -331,7 +331,12 @@ export function stackStr(f: Frame, only?: Uint8Array): string[] {
     }
     if (!any) continue;
     const sp = f.spill[spi];
-    if (f.stype[base] === STACK.SPILL && sp) out.push(`fp${-(spi + 1) * 8}=${regStr(sp, f.frameno)}`);
+    if (f.stype[base] === STACK.SPILL && sp) {
+      // MISC/ZERO/INVALID bytes above a narrower spill are printed before the register
+      let prefix = '';
+      for (let i = 7; i >= 0 && f.stype[base + i] !== STACK.SPILL; i--) prefix += SLOT_CHAR[f.stype[base + i]!];
+      out.push(`fp${-(spi + 1) * 8}=${prefix}${regStr(sp, f.frameno)}`);
+    }
     else out.push(`fp${-(spi + 1) * 8}=${s}`);
   }
   return out;
