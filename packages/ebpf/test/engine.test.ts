@@ -241,6 +241,14 @@ describe('hashes and tags', () => {
     expect(progTag(assembleKernel('r1 = map[fd:3][0]+4\nr0 = 0\nexit'))).toBe(progTag(assembleKernel('r1 = map[fd:9][0]+8\nr0 = 0\nexit')));
     expect(progTag(assembleKernel('r1 = 3 ll\nr0 = 0\nexit'))).not.toBe(progTag(assembleKernel('r1 = 9 ll\nr0 = 0\nexit')));
   });
+  it('assembleKernel resolves `call label` to a bpf-to-bpf call and refuses unknown labels', () => {
+    const insns = assembleKernel('r1 = 20\ncall double\nexit\ndouble:\nr0 = r1\nr0 += r1\nexit');
+    expect(insns[1]).toEqual(insn(0x85, 0, 1, 0, 1));
+    const { sys, run } = setup(() => 'r1 = 20\ncall double\nexit\ndouble:\nr0 = r1\nr0 += r1\nexit');
+    expect(run()).toBe(RUN_STATUS.OK);
+    expect(sys.interpreter.r0Lo).toBe(40);
+    expect(() => assembleKernel('call nowhere\nexit')).toThrow(/unknown label nowhere/);
+  });
   it('disassembles in the verifier-log syntax', () => {
     expect(disasmKernel([insn(0x61, 0, 1, 76, 0), insn(0x15, 1, 0, 2, 5), insn(0x85, 0, 0, 0, 1), insn(0x95)])).toBe(
       '0: (61) r0 = *(u32 *)(r1 +76)\n1: (15) if r1 == 0x5 goto pc+2\n2: (85) call bpf_map_lookup_elem#1\n3: (95) exit');

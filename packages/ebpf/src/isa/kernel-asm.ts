@@ -46,7 +46,8 @@ const MEM = String.raw`\(\s*r(\d+)\s*(?:([+-])\s*(\d+|0x[0-9a-f]+))?\s*\)`;
 /**
  * Assemble text in the kernel's verifier-log syntax. Accepts an optional
  * `N:` index and `(xx)` opcode prefix on each line, `;`/`//` comments, and
- * `name:` labels usable as jump targets (`goto name`). Throws KernelError.
+ * `name:` labels usable as jump targets (`goto name`) and bpf-to-bpf call targets
+ * (`call name` when `name` is not a helper). Throws KernelError.
  */
 export function assembleKernel(source: string): Insn[] {
   const out: Insn[] = [];
@@ -83,8 +84,14 @@ export function assembleKernel(source: string): Insn[] {
       if (/^\d+$/.test(c)) { out.push(insn(0x85, 0, 0, 0, Number(c))); continue; }
       if (named) {
         const id = named[2] !== undefined ? Number(named[2]) : (BPF_FUNC as Readonly<Record<string, number>>)[named[1]!];
-        if (id === undefined) err(line, `unknown helper ${c}`);
-        out.push(insn(0x85, 0, 0, 0, id));
+        if (id !== undefined) {
+          out.push(insn(0x85, 0, 0, 0, id));
+          continue;
+        }
+      }
+      // not a helper: a bpf-to-bpf call to a label (`call my_subprog`)
+      if (/^[A-Za-z_.][\w.]*$/.test(c)) {
+        out.push(insn(0x85, 0, 1, 0, target(c, line, 'imm')));
         continue;
       }
       err(line, `invalid call ${c}`);
