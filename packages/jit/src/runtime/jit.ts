@@ -214,8 +214,11 @@ export class JitRuntime implements HelperEnv {
     this.lastJited = true;
     let st = c.run(r1lo, r1hi, r2lo, r2hi, this.interpreter.budget);
     if (mem.mirrored) mem.syncOut();
-    if (st === JIT_STATUS.LD_ABS_EXIT) st = RUN_STATUS.OK;
-    this.faultPc = this.#ctl[LAYOUT.FAULT_PC >> 2]!;
+    if (st === RUN_STATUS.OK) this.faultPc = -1;
+    else {
+      this.faultPc = this.#ctl[LAYOUT.FAULT_PC >> 2]!;
+      if (st === JIT_STATUS.LD_ABS_EXIT) st = RUN_STATUS.OK;
+    }
     prog.stats.runCnt++;
     return st;
   }
