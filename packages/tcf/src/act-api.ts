@@ -436,11 +436,16 @@ function tcaActionFlush(net: TcNet, req: RtnlRequest, tb: NlAttrs): void {
   if (!ops) throw kerr('EINVAL', 'Cannot flush unknown TC action');
   const m = idr(net, ops.kind);
   let n = 0;
+  // tcf_del_walker: bound actions are skipped (tcf_idr_release_unsafe -EPERM) with a warning
   for (const a of [...m.values()].sort((x, y) => x.index - y.index)) {
-    if (a.bindcnt > 0) throw kerr('EPERM', 'Failed to delete TC action');
+    if (a.bindcnt > 0) {
+      req.warning = 'Unable to flush all TC actions';
+      continue;
+    }
     tcfActionRelease(a, false);
     n++;
   }
+  if (n === 0) return;
   const w = new NlWriter();
   const msg = w.msgStart(RTM.DELACTION, NLM_F.ROOT, req.seq, req.portid);
   w.zeros(4);

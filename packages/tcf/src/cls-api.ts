@@ -173,11 +173,17 @@ export class TcfBlock {
     return this.chains.filter((c) => c.refcnt - c.actionRefcnt > 0 || c.tps.length > 0);
   }
 
-  /** tcf_chain_flush + drop of every chain: the block goes away with its qdisc. */
+  /**
+   * __tcf_block_put → tcf_block_flush_all_chains: every chain is flushed and
+   * its references dropped; a chain visible to users is announced gone
+   * (RTM_DELCHAIN, portid 0) as its last non-action reference goes.
+   */
   destroy(): void {
     for (const chain of [...this.chains]) {
+      const visible = chain.refcnt - chain.actionRefcnt > 0;
       for (const tp of [...chain.tps]) tcfProtoDestroy(tp);
       chain.tps.length = 0;
+      if (visible) this.net.chainNotify(chain, RTM.DELCHAIN, 0, null);
     }
     this.chains.length = 0;
     this.chain0 = null;
@@ -567,13 +573,11 @@ export function tcChainFill(w: NlWriter, chain: TcfChain, portid: number, seq: n
   w.msgEnd(m);
 }
 
-function chainLocate(net: TcNet, t: TcMsg): TcfBlock {
-  return tcfBlockFind(net, t, false).block;
-}
 
 /** RTM_NEWCHAIN / RTM_DELCHAIN / RTM_GETCHAIN (tc_ctl_chain). */
 export function tcCtlChain(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAttrs): void {
-  const block = chainLocate(net, t);
+  const loc = tcfBlockFind(net, t, false);
+  const block = loc.block;
   const chainIndex = tca.has(TCA.CHAIN) ? tca.u32(TCA.CHAIN) : 0;
   if (chainIndex > TC_CHAIN_MAX) throw kerr('EINVAL', 'Specified chain index exceeds upper limit');
   let chain = block.chainLookup(chainIndex);
@@ -599,12 +603,11 @@ export function tcCtlChain(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAttrs)
   }
   if (!chain || chain.refcnt - chain.actionRefcnt === 0) throw kerr('EINVAL', 'Cannot find specified filter chain');
   if (req.type === RTM.DELCHAIN) {
-    // tfilter_notify_chain + tcf_chain_flush, then drop the explicit reference
+    // tfilter_notify_chain (request flags, echo) + tcf_chain_flush, then drop the explicit reference
     chain.refcnt++;
     for (const tp of [...chain.tps]) {
-      const w = new NlWriter();
-      tcfFillNode(w, tp, block, block.q, block.q?.handle ?? 0, null, req.portid, req.seq, 0, RTM.DELTFILTER);
-      req.notify(w.bytes());
+      tfilterNotify(req, tp, block, loc.q, loc.parent, null, RTM.DELTFILTER, false);
+      if (req.flags & NLM_F.ECHO) tfilterNotify(req, tp, block, loc.q, loc.parent, null, RTM.DELTFILTER, true);
       tcfChainTpRemove(tp);
     }
     if (chain.explicitlyCreated) block.chainPut(chain, false, true);

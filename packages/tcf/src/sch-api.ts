@@ -336,9 +336,12 @@ export function tcCtlTclass(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAttrs
     if (req.flags & NLM_F.ECHO) req.unicast(b);
     return;
   } else {
+    // tclass_get_notify in 6.18 goes through tclass_notify: multicast (+ echo)
     const w = new NlWriter();
     tcFillTclass(w, q, cl, req.portid, req.seq, 0, RTM.NEWTCLASS, '');
-    req.unicast(w.bytes());
+    const b = w.bytes();
+    req.notify(b);
+    if (req.flags & NLM_F.ECHO) req.unicast(b);
     return;
   }
   if (tca.has(TCA.INGRESS_BLOCK) || tca.has(TCA.EGRESS_BLOCK)) throw kerr('EOPNOTSUPP', 'Shared blocks are not supported for classes');

@@ -61,6 +61,8 @@ interface HtbSched {
   classes: HtbClass[];
   /** Leaves in service order (prio, classid), rebuilt on class changes so dequeue allocates nothing. */
   leafOrder: HtbClass[];
+  /** struct Qdisc_class_hash: buckets in walk order (head insertion, doubling growth). */
+  clhash: HtbClass[][];
   block: TcfBlock;
   res: TcfResult;
 }
@@ -100,6 +102,7 @@ function htbInit(q: Qdisc, args: QdiscInitArgs): void {
     direct: new SkbQueue(),
     classes: [],
     leafOrder: [],
+    clhash: [[], [], [], []],
     block: new TcfBlock(q.dev.net, 0, q),
     res: new TcfResult(),
   };
@@ -232,6 +235,31 @@ function htbDequeue(q: Qdisc): TcSkb | null {
   return null;
 }
 
+/** qdisc_class_hash. */
+function classHash(id: number, mask: number): number {
+  let h = id >>> 0;
+  h = (h ^ (h >>> 8)) >>> 0;
+  h = (h ^ (h >>> 4)) >>> 0;
+  return h & mask;
+}
+
+/** qdisc_class_hash_insert (hlist_add_head) + qdisc_class_hash_grow. */
+function clhashInsert(s: HtbSched, cl: HtbClass): void {
+  s.clhash[classHash(cl.classid, s.clhash.length - 1)]!.unshift(cl);
+  const elems = s.clhash.reduce((n, b) => n + b.length, 0);
+  if (elems * 4 <= s.clhash.length * 3) return;
+  const size = s.clhash.length * 2;
+  const nh: HtbClass[][] = Array.from({ length: size }, () => []);
+  for (const bucket of s.clhash) for (const c of bucket) nh[classHash(c.classid, size - 1)]!.unshift(c);
+  s.clhash = nh;
+}
+
+function clhashRemove(s: HtbSched, cl: HtbClass): void {
+  const b = s.clhash[classHash(cl.classid, s.clhash.length - 1)]!;
+  const i = b.indexOf(cl);
+  if (i >= 0) b.splice(i, 1);
+}
+
 function rebuildLeafOrder(s: HtbSched): void {
   s.leafOrder = s.classes.filter((c) => c.level === 0).sort((a, b) => a.prio - b.prio || a.classid - b.classid);
 }
@@ -277,14 +305,16 @@ function htbChangeClass(q: Qdisc, classid: number, parentid: number, tca: NlAttr
     leaf.invisible = true;
     cl.leaf = leaf;
     if (parent) {
-      if (parent.level === 0 && parent.leaf) {
-        parent.leaf.ops.reset(parent.leaf);
+      if (parent.level === 0) {
+        // a leaf becomes an inner class: its queue goes, its level counts down from the top
+        if (parent.leaf) parent.leaf.ops.reset(parent.leaf);
         parent.leaf = null;
+        parent.level = (parent.parent ? parent.parent.level : 8) - 1;
       }
       parent.children.push(cl);
-      for (let p: HtbClass | null = parent, lvl = 1; p; p = p.parent, lvl++) p.level = Math.max(p.level, lvl);
     }
     s.classes.push(cl);
+    clhashInsert(s, cl);
     cl.tC = q.dev.net.kernel.clock.nowNs();
     cl.tokens = ticks2ns(buffer);
     cl.ctokens = ticks2ns(cbuffer);
@@ -325,6 +355,7 @@ function htbDeleteClass(q: Qdisc, c: unknown): void {
   const s = sched(q);
   if (cl.children.length > 0 || cl.filterCnt > 0) throw kerr('EBUSY', 'HTB class in use');
   s.classes.splice(s.classes.indexOf(cl), 1);
+  clhashRemove(s, cl);
   if (cl.parent) cl.parent.children.splice(cl.parent.children.indexOf(cl), 1);
   rebuildLeafOrder(s);
   cl.block?.destroy();
@@ -388,7 +419,8 @@ const htbClassOps: QdiscClassOps = Object.freeze({
   change: htbChangeClass,
   delete: htbDeleteClass,
   walk(q: Qdisc): readonly unknown[] {
-    return [...sched(q).classes].sort((a, b) => a.classid - b.classid);
+    // htb_walk: hash buckets in order, each bucket newest first
+    return sched(q).clhash.flat();
   },
   dump: htbDumpClass,
   dumpStats: htbDumpClassStats,
