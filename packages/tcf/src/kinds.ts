@@ -1,5 +1,5 @@
-// The kinds this package implements, as a kernel configuration would build
-// them in (CONFIG_NET_SCH_*, CONFIG_NET_CLS_MATCHALL, CONFIG_NET_ACT_*).
+// The kinds this package implements, as a Linux 6.18 kernel configuration would
+// build them in (CONFIG_NET_SCH_*, CONFIG_NET_CLS_MATCHALL, CONFIG_NET_ACT_*).
 import type { TcKinds } from './kernel.js';
 import { noqueueQdiscOps, pfifoQdiscOps, bfifoQdiscOps, pfifoFastQdiscOps } from './sch-generic-ops.js';
 import { ingressQdiscOps, clsactQdiscOps } from './sch-ingress.js';

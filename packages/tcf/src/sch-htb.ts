@@ -356,7 +356,22 @@ function htbDeleteClass(q: Qdisc, c: unknown): void {
   if (cl.children.length > 0 || cl.filterCnt > 0) throw kerr('EBUSY', 'HTB class in use');
   s.classes.splice(s.classes.indexOf(cl), 1);
   clhashRemove(s, cl);
-  if (cl.parent) cl.parent.children.splice(cl.parent.children.indexOf(cl), 1);
+  const parent = cl.parent;
+  if (parent) {
+    parent.children.splice(parent.children.indexOf(cl), 1);
+    if (parent.children.length === 0) {
+      // htb_parent_to_leaf: the parent gets a fresh pfifo and full buckets
+      const leaf = new Qdisc(pfifoQdiscOps, q.dev, 0, parent.classid);
+      leaf.limit = DEFAULT_TX_QUEUE_LEN;
+      leaf.priv = new SkbQueue();
+      leaf.invisible = true;
+      parent.leaf = leaf;
+      parent.level = 0;
+      parent.tokens = parent.buffer;
+      parent.ctokens = parent.cbuffer;
+      parent.tC = q.dev.net.kernel.clock.nowNs();
+    }
+  }
   rebuildLeafOrder(s);
   cl.block?.destroy();
 }

@@ -152,3 +152,21 @@ describe('sch_fifo', () => {
     expect(sim.va.qdisc.stats.drops).toBe(0);
   });
 });
+
+describe('sch_htb class tree', () => {
+  it('levels count down from the top (an inner root class is level 7); deleting the last child makes the parent a leaf again (htb_parent_to_leaf)', () => {
+    const sim = makeSim();
+    htbRoot(sim, sim.va, 0);
+    htbClass(sim, sim.va, 0x10001, 0xffffffff, 125_000, 125_000, 1000, 1000);
+    htbClass(sim, sim.va, 0x10002, 0x10001, 125_000, 125_000, 1000, 1000);
+    expect([cls(sim.va, 0x10001).level, cls(sim.va, 0x10002).level]).toEqual([7, 0]);
+    expect(cls(sim.va, 0x10001).leaf).toBeNull();
+    sim.tc.request(41, 5, (w) => w.tcmsg(sim.va.ifindex, 0x10002, 0, 0));
+    expect(cls(sim.va, 0x10001).level).toBe(0);
+    expect(cls(sim.va, 0x10001).leaf).not.toBeNull();
+    const got = collectDelivered(sim.net);
+    xmit(sim.va, udpFrame(60), (skb) => (skb.priority = 0x10001));
+    expect(got.length).toBe(1);
+    expect(cls(sim.va, 0x10001).stats.packets).toBe(1);
+  });
+});
