@@ -62,7 +62,10 @@ export const FRAME0 = Object.freeze({ hi: AddressSpace.hiOf(REGION.STACK), lo: B
 const IMPORT = Object.freeze({ HELPER: 0, LD_PKT: 1, TAIL: 2 } as const);
 /** Local indices: params R0..R10, then scratch. */
 const L = Object.freeze({ NEXT: 11, ENT: 12, A: 13, T: 14, U: 15, FPC: 16, FST: 17, BUD: 18, X: 19, F: 20 } as const);
-const LOCALS = [VT.I32, VT.I32, VT.I64, VT.I64, VT.I64, VT.I32, VT.I32, VT.I64, VT.I32, 0x7c /* f64 */];
+/** Per base register r: region cache {hi word key i32, base i32, len i64, writable len i64} at CACHE + 4r. */
+const CACHE = 21;
+const LOCALS = [VT.I32, VT.I32, VT.I64, VT.I64, VT.I64, VT.I32, VT.I32, VT.I64, VT.I32, 0x7c /* f64 */,
+  ...Array.from({ length: 11 }, () => [VT.I32, VT.I32, VT.I64, VT.I64]).flat()];
 const F64_LT = 0x63, F64_CONST = 0x44, I64_TRUNC_F64_U = 0xb1;
 const HI0 = REGION_HI_BASE;
 const MAX_FRAMES = BPF_LIMITS.MAX_CALL_FRAMES;
@@ -204,19 +207,36 @@ class FunctionEmitter {
    * names (writable length for stores) and leave the linear address (i32) on the stack.
    */
   address(reg: number, off: number, size: number, write: boolean, pc: number): this {
-    // region index (hi word - REGION_HI_BASE); the table load uses it masked, the
-    // range check below refuses any index >= MAX_REGIONS (one branch for all checks)
-    this.get(reg).i64(32, 0).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(HI0).op(OP.i32_sub).tee(L.X)
-      .i32(LAYOUT.MAX_REGIONS - 1).op(OP.i32_and).i32(4).op(OP.i32_shl).set(L.ENT);
+    // Region cache of the base register: resolve the high word through the region
+    // table only when it differs from the cached key (a loop over one region pays one
+    // compare). Calls that may rebind regions reset every cache (invalidateCaches).
+    const key = CACHE + 4 * reg, base = key + 1, len = key + 2, wlen = key + 3;
+    this.get(reg).i64(32, 0).op(OP.i64_shr_u).op(OP.i32_wrap_i64).tee(L.X).get(key).op(OP.i32_ne);
+    this.open(OP.if, { kind: 'if' });
+    this.get(L.X).i32(HI0).op(OP.i32_sub).tee(L.ENT).i32(LAYOUT.MAX_REGIONS).op(OP.i32_ge_u);
+    this.open(OP.if, { kind: 'if' }).fault(RUN_STATUS.FAULT, pc).close();
+    this.get(L.ENT).i32(4).op(OP.i32_shl).set(L.ENT);
+    this.get(L.X).set(key);
+    this.get(L.ENT).mem(OP.i32_load, 2, LAYOUT.REGION_TABLE).set(base);
+    this.get(L.ENT).mem(OP.i64_load32_u, 2, LAYOUT.REGION_TABLE + 4).set(len);
+    this.get(L.ENT).mem(OP.i64_load32_u, 2, LAYOUT.REGION_TABLE + 8).set(wlen);
+    this.close();
     // a = lo32(reg) + off, as i64 (no wrap); fault unless 0 <= a && a + size <= len
     this.get(reg).i64(-1, 0).op(OP.i64_and);
     if (off !== 0) this.i64s(off).op(OP.i64_add);
-    this.tee(L.A).i64s(size).op(OP.i64_add)
-      .get(L.ENT).mem(OP.i64_load32_u, 2, LAYOUT.REGION_TABLE + (write ? 8 : 4)).op(OP.i64_gt_s)
-      .get(L.X).i32(LAYOUT.MAX_REGIONS).op(OP.i32_ge_u).op(OP.i32_or);
+    this.tee(L.A).i64s(size).op(OP.i64_add).get(write ? wlen : len).op(OP.i64_gt_s);
     if (off < 0) this.get(L.A).i64(0, 0).op(OP.i64_lt_s).op(OP.i32_or);
     this.open(OP.if, { kind: 'if' }).fault(RUN_STATUS.FAULT, pc).close();
-    return this.get(L.ENT).mem(OP.i32_load, 2, LAYOUT.REGION_TABLE).get(L.A).op(OP.i32_wrap_i64).op(OP.i32_add);
+    return this.get(base).get(L.A).op(OP.i32_wrap_i64).op(OP.i32_add);
+  }
+
+  /** Forget every cached region (after calls that may rebind regions). */
+  invalidateCaches(): this {
+    for (let r = 0; r <= 10; r++) {
+      const key = CACHE + 4 * r;
+      this.i32(0).set(key).i64(0, 0).set(key + 2).i64(0, 0).set(key + 3);
+    }
+    return this;
   }
 
   /** Push the second operand of an ALU64/JMP instruction as i64. */
@@ -461,6 +481,7 @@ class FunctionEmitter {
         this.i64(0, 0).set(0).i32(-1).set(L.FPC).i32(JIT_STATUS.LD_ABS_EXIT).set(L.FST).br((l) => l.kind === 'fault');
         this.close();
         this.get(L.F).op(I64_TRUNC_F64_U).set(0);
+        this.invalidateCaches();
         break;
       }
       default: {
@@ -569,6 +590,7 @@ class FunctionEmitter {
       this.i32(0).mem(OP.i32_load, 2, LAYOUT.STATUS);
       this.open(OP.if, { kind: 'if' }).get(0).op(OP.return).close();
       this.loadRegs(1, 5);
+      this.invalidateCaches();
       return;
     }
     if (this.#in.helperAt[pc] === undefined) { this.fault(RUN_STATUS.BAD_CALL, pc); return; }
@@ -577,6 +599,7 @@ class FunctionEmitter {
     this.w.u8(OP.call).uleb(IMPORT.HELPER);
     this.set(L.X);
     this.loadRegs(0, 0);
+    this.invalidateCaches();
     this.get(L.X);
     this.open(OP.if, { kind: 'if' });
     this.get(L.X).i32(1).op(OP.i32_eq);
@@ -600,13 +623,11 @@ class FunctionEmitter {
     }
     this.address(d, off, size, true, pc);
     if (imm === 0x110) { this.get(s).mem(store, 0, 0); return; }
-    this.op(OP.drop);
+    this.set(L.ENT);
     if (size !== 4 && size !== 8) { this.fault(RUN_STATUS.FAULT, pc); return; }
     const binop: Record<number, number> = { 0x00: OP.i64_add, 0x01: OP.i64_add, 0x40: OP.i64_or, 0x41: OP.i64_or, 0x50: OP.i64_and, 0x51: OP.i64_and, 0xa0: OP.i64_xor, 0xa1: OP.i64_xor };
     const known = binop[imm] !== undefined || imm === 0xe1 || imm === 0xf1;
     if (!known) { this.fault(RUN_STATUS.FAULT, pc); return; }
-    // recompute the address (checked above) into ENT: base + a
-    this.get(L.ENT).mem(OP.i32_load, 2, LAYOUT.REGION_TABLE).get(L.A).op(OP.i32_wrap_i64).op(OP.i32_add).set(L.ENT);
     this.get(L.ENT).mem(load, 0, 0).set(L.T); // old value (zero-extended for size 4)
     const mask = (): void => { if (size === 4) this.i64(-1, 0).op(OP.i64_and); };
     if (imm === 0xf1) {
