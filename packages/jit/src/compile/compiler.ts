@@ -86,16 +86,16 @@ function accessSize(code: number): number {
   return code & 0x10 ? (code & 8 ? 8 : 1) : code & 8 ? 2 : 4;
 }
 
-/** Jump target of instruction `pc`, or -1 when it does not jump. */
-function jumpTarget(w: number, imm: number, pc: number): number {
+/** Jump target of instruction `pc` (possibly out of range), or undefined when it does not jump. */
+function jumpTarget(w: number, imm: number, pc: number): number | undefined {
   const code = w & 0xff;
   const cls = code & 7;
-  if (cls !== 5 && cls !== 6) return -1;
+  if (cls !== 5 && cls !== 6) return undefined;
   const op = code & 0xf0;
   if (code === 0x06) return pc + 1 + imm; // gotol
   if (code === 0x05) return pc + 1 + (w >> 16);
-  if (op === 0x80 || op === 0x90 || op === 0xe0 || op === 0x00 || op === 0xf0) return -1; // call, exit, may_goto, others
-  if (!isCondJump(code)) return -1;
+  if (op === 0x80 || op === 0x90 || op === 0xe0 || op === 0x00 || op === 0xf0) return undefined; // call, exit, may_goto, others
+  if (!isCondJump(code)) return undefined;
   return pc + 1 + (w >> 16);
 }
 
@@ -303,7 +303,7 @@ class FunctionEmitter {
       const w = P[pc * 2]!, imm = P[pc * 2 + 1]!;
       if ((w & 0xff) === 0x18) { secondSlots.add(pc + 1); pc++; continue; }
       const t = jumpTarget(w, imm, pc);
-      if (t < 0) continue;
+      if (t === undefined) continue;
       if (t < start || t >= end) throw new KernelError('EINVAL', `jit: jump out of range from insn ${pc} to ${t}`);
       edges.push([pc, t]);
       targets.add(t);
@@ -393,7 +393,8 @@ class FunctionEmitter {
     const d = (w >>> 8) & 0xf;
     const s = (w >>> 12) & 0xf;
     const off = w >> 16;
-    if (d > 10 || s > 10) { this.fault(RUN_STATUS.FAULT, pc); return pc; }
+    // invalid register numbers (the loader refuses them: "R11 is invalid") fault here
+    if (d > 10 || s > 10) { this.fault(RUN_STATUS.FAULT, pc); return code === 0x18 ? pc + 1 : pc; }
     switch (code) {
       // ---------------- ALU64 ----------------
       case 0x07: case 0x0f: this.get(d).src64(w, imm).op(OP.i64_add).set(d); break;
@@ -678,7 +679,7 @@ export function compileProgram(input: JitInput, opts: CompileOptions = {}): JitI
       const w = input.image[pc * 2]!;
       if ((w & 0xff) === 0x18) { pc++; continue; }
       const t = jumpTarget(w, input.image[pc * 2 + 1]!, pc);
-      if (t >= 0) edges.push([pc, t]);
+      if (t !== undefined) edges.push([pc, t]);
     }
     const fe = new FunctionEmitter(input, funcIndexOf, start, end);
     const body = fe.emit(stackify ? planLoops(edges, start, end) : []);
