@@ -50,9 +50,13 @@ describe('robustness', () => {
     'fuzz LEB128 writers round-trip (uleb, sleb32, sleb64)',
     (lo, hi, u) => {
       const readS = (b: Uint8Array): bigint => {
-        let v = 0n, shift = 0n, i = 0, byte = 0;
-        do { byte = b[i++]!; v |= BigInt(byte & 0x7f) << shift; shift += 7n; } while (byte & 0x80);
-        if (byte & 0x40) v -= 1n << shift;
+        let v = 0n, shift = 0n, i = 0;
+        for (;;) {
+          const byte = b[i++]!;
+          v |= BigInt(byte & 0x7f) << shift;
+          shift += 7n;
+          if ((byte & 0x80) === 0) { if (byte & 0x40) v -= 1n << shift; break; }
+        }
         expect(i).toBe(b.length);
         return v;
       };
