@@ -1,0 +1,107 @@
+// Models the SCHED_CLS / SCHED_ACT program types of Linux 6.18
+// (net/core/filter.c tc_cls_act_verifier_ops / tc_cls_act_prog_ops,
+// tc_cls_act_func_proto, bpf_skb_load_helper_* for LD_ABS/LD_IND) and the
+// load path of kernel/bpf/syscall.c + kernel/bpf/verifier.c for them:
+// helpers the kernel offers but tcbpf does not implement are refused by name,
+// the program is verified (@tcbpf/verifier) and its context accesses are
+// rewritten (convert_ctx_accesses) before @tcbpf/ebpf loads it.
+import { KernelError } from '@tcbpf/base';
+import { BASE_HELPERS, BpfSyscall, makeProgType, type HelperEnv, type ProgTypeOps } from '@tcbpf/ebpf';
+import { BPF_FUNC_NAMES, BPF_PROG_TYPE } from '@tcbpf/uapi';
+import { SCHED_CLS_OPS, rewriteCtxAccesses, verify, type MapDescriptor } from '@tcbpf/verifier';
+import { TC_HELPERS } from './helpers/tc-helpers.js';
+import type { SkbRunState } from './skb-run-state.js';
+
+const SKF_NET_OFF = -0x100000;
+const SKF_LL_OFF = -0x200000;
+
+/**
+ * LD_ABS/LD_IND for sk_buff programs (bpf_skb_load_helper_8/16/32 +
+ * bpf_internal_load_pointer_neg_helper): offsets are relative to skb->data
+ * (the MAC header in tc); SKF_NET_OFF/SKF_LL_OFF address the network/MAC header.
+ * Returns the big-endian value, or -1 (the program then returns 0).
+ */
+function ldPacket(env: HelperEnv, offset: number, size: number): number {
+  const skb = (env.runCtx as SkbRunState).ctx.skb;
+  let at: number;
+  if (offset >= 0) {
+    if (offset + size > skb.len) return -1;
+    at = skb.dataOff + offset;
+  } else if (offset >= SKF_NET_OFF) {
+    if (skb.networkHeader < 0) return -1;
+    at = skb.networkHeader + offset - SKF_NET_OFF;
+  } else if (offset >= SKF_LL_OFF) {
+    if (skb.macHeader < 0) return -1;
+    at = skb.macHeader + offset - SKF_LL_OFF;
+  } else return -1;
+  if (at < 0 || at + size > skb.dataOff + skb.len) return -1;
+  const v = skb.view;
+  return size === 1 ? v.getUint8(at) : size === 2 ? v.getUint16(at, false) : v.getUint32(at, false);
+}
+
+/** SCHED_CLS program-type ops for @tcbpf/ebpf (base + tc helpers, LD_ABS/IND). */
+export const SCHED_CLS: ProgTypeOps = makeProgType({ type: BPF_PROG_TYPE.SCHED_CLS, name: 'sched_cls', ctxSize: 192, helpers: TC_HELPERS, ldPacket });
+/** SCHED_ACT (act_bpf): the same context, helpers and rules as SCHED_CLS. */
+export const SCHED_ACT: ProgTypeOps = makeProgType({ type: BPF_PROG_TYPE.SCHED_ACT, name: 'sched_act', ctxSize: 192, helpers: TC_HELPERS, ldPacket });
+
+/** Helper ids tcbpf implements for tc programs, ascending. */
+export function implementedTcHelpers(): number[] {
+  return [...BASE_HELPERS, ...TC_HELPERS].map((h) => h.proto.id).sort((a, b) => a - b);
+}
+
+/** A BpfSyscall with the SCHED_CLS and SCHED_ACT types registered. */
+export function tcBpfSyscall(opts: ConstructorParameters<typeof BpfSyscall>[0] = {}): BpfSyscall {
+  return new BpfSyscall({ ...opts, progTypes: [SCHED_CLS, SCHED_ACT, ...(opts.progTypes ?? [])] });
+}
+
+/** What {@link loadTcProgram} takes (BPF_PROG_LOAD fields). */
+export interface TcProgLoadAttr {
+  /** BPF_PROG_TYPE.SCHED_CLS (default) or SCHED_ACT. */
+  readonly progType?: number;
+  /** `struct bpf_insn` bytes (little-endian), map fds already in the LD_IMM64s. */
+  readonly insns: Uint8Array;
+  readonly license: string;
+  readonly name?: string;
+}
+
+/** The result of a load: the fd plus the verifier's statistics. */
+export interface TcProgLoadResult {
+  readonly fd: number;
+  /** Instructions the verifier processed. */
+  readonly verifiedInsns: number;
+}
+
+/**
+ * BPF_PROG_LOAD for a tc program: refuses helpers Linux offers to tc
+ * programs but tcbpf does not implement (EINVAL naming the helper and the
+ * instruction), verifies with @tcbpf/verifier (its errno and message), rewrites
+ * the packet-pointer loads and loads the result into `sys`.
+ */
+export function loadTcProgram(sys: BpfSyscall, attr: TcProgLoadAttr): TcProgLoadResult {
+  const progType = attr.progType ?? BPF_PROG_TYPE.SCHED_CLS;
+  if (progType !== BPF_PROG_TYPE.SCHED_CLS && progType !== BPF_PROG_TYPE.SCHED_ACT) {
+    throw new KernelError('EINVAL', `program type ${progType} is not a tc program type`, { where: 'prog_type' });
+  }
+  const b = attr.insns;
+  if (b.length % 8 !== 0 || b.length === 0) throw new KernelError('EINVAL', `instruction bytes (${b.length}) are not a non-empty multiple of 8`, { where: 'insns' });
+  const ops = progType === BPF_PROG_TYPE.SCHED_CLS ? SCHED_CLS : SCHED_ACT;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (let i = 0; i < b.length / 8; i++) {
+    const code = b[i * 8]!;
+    if (code === 0x18) { i++; continue; }
+    if (code !== 0x85 || (b[i * 8 + 1]! >>> 4) !== 0) continue;
+    const id = dv.getInt32(i * 8 + 4, true);
+    if (ops.getHelper(id) === undefined && SCHED_CLS_OPS.helper(id) !== undefined) {
+      throw new KernelError('EINVAL', `helper bpf_${BPF_FUNC_NAMES[id] ?? id}#${id} is offered by Linux 6.18 to ${ops.name} programs but not implemented by tcbpf`, { insn: i });
+    }
+  }
+  const maps = (fd: number): MapDescriptor | undefined => {
+    const m = sys.mapByFd(fd);
+    return m === undefined ? undefined : { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags };
+  };
+  const res = verify(b, { progType: SCHED_CLS_OPS, license: attr.license, maps });
+  if (!res.ok) throw new KernelError(res.errno as 'EINVAL', res.message || `verifier refused the program (${res.errno})`, { insn: res.insn });
+  const insns = rewriteCtxAccesses(b, res);
+  const fd = sys.progLoad({ progType, insns, license: attr.license, ...(attr.name === undefined ? {} : { name: attr.name }) });
+  return { fd, verifiedInsns: res.processed };
+}

@@ -1,0 +1,53 @@
+// Models the per-run state of a tc BPF program in Linux 6.18: the sk_buff the
+// program runs on (net/core/filter.c, `struct bpf_redirect_info` for
+// bpf_redirect/bpf_redirect_peer) and the namespace its helpers look devices
+// up in. One instance per kernel instance, reused for every run.
+import type { AddressSpace } from '@tcbpf/ebpf';
+import type { NetNamespace, SkBuff } from '@tcbpf/skb';
+import { SkBuffCtx } from './sk-buff-ctx.js';
+
+/** Receives a clone sent by bpf_clone_redirect; returns the helper's result (0, or -errno). */
+export type CloneRedirectSink = (skb: SkBuff, ifindex: number, ingress: boolean) => number;
+
+/** Per-run state of SCHED_CLS/SCHED_ACT helpers (`HelperEnv.runCtx`). */
+export class SkbRunState {
+  readonly ctx: SkBuffCtx;
+  readonly mem: AddressSpace;
+  /** Namespace of the device the program runs on (device lookups of clone_redirect). */
+  ns: NetNamespace | undefined;
+  /** bpf_redirect_info.tgt_index of the last bpf_redirect*/
+  redirectIfindex = 0;
+  /** bpf_redirect_info.flags (BPF_F_INGRESS). */
+  redirectFlags = 0;
+  /** Set by bpf_redirect_peer. */
+  redirectPeer = false;
+  /** Where bpf_clone_redirect copies go (default: counted in `clones`, result 0). */
+  onCloneRedirect: CloneRedirectSink;
+  /** Clones sent by bpf_clone_redirect with the default sink: [ifindex, ingress, bytes]. */
+  readonly clones: { readonly ifindex: number; readonly ingress: boolean; readonly frame: Uint8Array }[] = [];
+
+  constructor(mem: AddressSpace, skb: SkBuff, ns?: NetNamespace) {
+    this.mem = mem;
+    this.ctx = new SkBuffCtx(skb);
+    this.ns = ns;
+    this.onCloneRedirect = (s, ifindex, ingress) => {
+      this.clones.push({ ifindex, ingress, frame: s.buf.slice(s.dataOff, s.dataOff + s.len) });
+      return 0;
+    };
+  }
+
+  /** Point the state at `skb` and bind ctx and packet regions for a run. */
+  begin(skb: SkBuff): void {
+    this.ctx.skb = skb;
+    this.redirectIfindex = 0;
+    this.redirectFlags = 0;
+    this.redirectPeer = false;
+    this.ctx.load();
+    this.ctx.bind(this.mem);
+  }
+
+  /** After a run: copy the program's context writes back to the sk_buff. */
+  end(): void {
+    this.ctx.store();
+  }
+}
