@@ -1,0 +1,254 @@
+// Models iproute2 6.1 tc/m_action.c (parse_action, print_action), and the
+// action modules m_gact.c, m_mirred.c and m_skbedit.c: the same words, the
+// same TCA_ACT_* request attributes, the same printed text.
+import { NLA_F, TCA_ACT, TCA_GACT, TCA_MIRRED, TCA_MIRRED_EACTION, TCA_SKBEDIT, TC_ACT } from '@tcbpf/uapi';
+import { parseAttrs, type NlAttrs, type NlWriter } from '@tcbpf/tcf';
+import { type Args, UsageError, matches } from './args.js';
+import { getTcClassid, sprintTcClassid } from './tc-util.js';
+
+/** What a command parser needs from its environment. */
+export interface TcEnv {
+  /** ll_name_to_index(): the ifindex of a device name, or 0. */
+  ifindex(name: string): number;
+  /** The name of an ifindex (for printing). */
+  ifname(ifindex: number): string;
+}
+
+/** One action kind: its argument parser (writes TCA_ACT_OPTIONS) and printer. */
+export interface ActionKind {
+  /** Parse the action's words; writes `TCA_ACT_OPTIONS | NLA_F_NESTED` into `w`. */
+  readonly parse: (a: Args, w: NlWriter, env: TcEnv) => void;
+  /** Print the contents of TCA_ACT_OPTIONS (text). */
+  readonly print: (opts: NlAttrs, env: TcEnv) => string;
+}
+
+/** action_a2n(): control-action words. */
+export const CONTROL_ACTIONS: Readonly<Record<string, number>> = Object.freeze({
+  continue: TC_ACT.UNSPEC, drop: TC_ACT.SHOT, shot: TC_ACT.SHOT, pass: TC_ACT.OK, ok: TC_ACT.OK,
+  reclassify: TC_ACT.RECLASSIFY, pipe: TC_ACT.PIPE, goto: 0x20000000, jump: 0x10000000, trap: TC_ACT.TRAP,
+});
+
+/** action_n2a(): a verdict number as tc prints it. */
+export function actionN2a(action: number): string {
+  switch (action) {
+    case TC_ACT.UNSPEC: return 'continue';
+    case TC_ACT.OK: return 'pass';
+    case TC_ACT.SHOT: return 'drop';
+    case TC_ACT.RECLASSIFY: return 'reclassify';
+    case TC_ACT.PIPE: return 'pipe';
+    case TC_ACT.STOLEN: return 'stolen';
+    case TC_ACT.TRAP: return 'trap';
+    default: {
+      if ((action & 0xf0000000) === 0x20000000) return `goto chain ${action & 0x0fffffff}`;
+      if ((action & 0xf0000000) === 0x10000000) return `jump ${action & 0x0fffffff}`;
+      return `${action}`;
+    }
+  }
+}
+
+/** parse_action_control(): an optional control word after an action's own words. */
+function parseControl(a: Args, def: number): number {
+  if (!a.more) return def;
+  const w = a.peek();
+  const v = CONTROL_ACTIONS[w];
+  if (v === undefined) return def;
+  a.take();
+  if (w === 'goto') {
+    if (a.take() !== 'chain') throw new UsageError('Error: argument "goto" is wrong: expected "chain"', a.lastCol);
+    const n = Number(a.take());
+    if (!Number.isInteger(n) || n < 0) throw a.invarg('invalid chain index value', `${n}`);
+    return (0x20000000 | n) >>> 0;
+  }
+  return v;
+}
+
+/** Optional `index N` after an action. */
+function parseIndex(a: Args): number {
+  if (a.more && a.peek() === 'index') {
+    a.take();
+    const s = a.take();
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new UsageError(`Illegal "index"`, a.lastCol);
+    return n;
+  }
+  return 0;
+}
+
+/** tc_gen head: index, capab, action, refcnt, bindcnt. */
+function writeGen(w: NlWriter, type: number, size: number, index: number, action: number): number {
+  const p = w.attrReserve(type, size);
+  w.setU32(p, index);
+  w.setS32(p + 8, action);
+  return p;
+}
+
+const gact: ActionKind = Object.freeze({
+  parse(a: Args, w: NlWriter): void {
+    // `action drop` (the kind is implied) or `action gact drop`
+    if (a.peek() === 'gact') a.take();
+    const word = a.take();
+    const v = CONTROL_ACTIONS[word];
+    if (v === undefined) throw new UsageError(`Bad action type ${word}`, a.lastCol);
+    if (a.more && a.peek() === 'random') throw new UsageError('gact: "random" is not supported by tcbpf yet', a.col);
+    const index = parseIndex(a);
+    const o = w.nestStart(TCA_ACT.OPTIONS | NLA_F.NESTED);
+    writeGen(w, TCA_GACT.PARMS, 20, index, v);
+    w.nestEnd(o);
+  },
+  print(opts: NlAttrs): string {
+    if (!opts.has(TCA_GACT.PARMS)) return '[NULL gact parameters]';
+    const p = opts.data(TCA_GACT.PARMS);
+    const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    return `gact action ${actionN2a(v.getInt32(8, true))}\n\t random type none pass val 0\n\t index ${v.getUint32(0, true)} ref ${v.getInt32(12, true)} bind ${v.getInt32(16, true)}`;
+  },
+});
+
+const mirred: ActionKind = Object.freeze({
+  parse(a: Args, w: NlWriter, env: TcEnv): void {
+    let dir = '';
+    let kind = '';
+    let dev = '';
+    while (a.more) {
+      const word = a.peek();
+      if (word === 'egress' || word === 'ingress') {
+        if (dir !== '') break;
+        dir = a.take();
+      } else if (word === 'redirect' || word === 'mirror') {
+        if (kind !== '') break;
+        kind = a.take();
+      } else if (word === 'dev') {
+        a.take();
+        dev = a.take();
+        break;
+      } else break;
+    }
+    if (dir === '' || kind === '') throw new UsageError('bad mirred direction or action: expected egress|ingress redirect|mirror', a.col);
+    if (dev === '') throw new UsageError('Must specify device', a.col);
+    const ifindex = env.ifindex(dev);
+    if (ifindex === 0) throw new UsageError(`Cannot find device "${dev}"`, a.lastCol);
+    const eaction = dir === 'egress'
+      ? (kind === 'redirect' ? TCA_MIRRED_EACTION.EGRESS_REDIR : TCA_MIRRED_EACTION.EGRESS_MIRROR)
+      : (kind === 'redirect' ? TCA_MIRRED_EACTION.INGRESS_REDIR : TCA_MIRRED_EACTION.INGRESS_MIRROR);
+    const action = parseControl(a, kind === 'redirect' ? TC_ACT.STOLEN : TC_ACT.PIPE);
+    const index = parseIndex(a);
+    const o = w.nestStart(TCA_ACT.OPTIONS | NLA_F.NESTED);
+    const p = writeGen(w, TCA_MIRRED.PARMS, 28, index, action);
+    w.setS32(p + 20, eaction);
+    w.setU32(p + 24, ifindex);
+    w.nestEnd(o);
+  },
+  print(opts: NlAttrs, env: TcEnv): string {
+    if (!opts.has(TCA_MIRRED.PARMS)) return '[NULL mirred parameters]';
+    const p = opts.data(TCA_MIRRED.PARMS);
+    const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    const e = v.getInt32(20, true);
+    const what = e === TCA_MIRRED_EACTION.EGRESS_REDIR ? 'Egress Redirect' : e === TCA_MIRRED_EACTION.EGRESS_MIRROR ? 'Egress Mirror'
+      : e === TCA_MIRRED_EACTION.INGRESS_REDIR ? 'Ingress Redirect' : 'Ingress Mirror';
+    return `mirred (${what} to device ${env.ifname(v.getUint32(24, true))}) ${actionN2a(v.getInt32(8, true))}\n\tindex ${v.getUint32(0, true)} ref ${v.getInt32(12, true)} bind ${v.getInt32(16, true)}`;
+  },
+});
+
+const skbedit: ActionKind = Object.freeze({
+  parse(a: Args, w: NlWriter): void {
+    let priority: number | undefined;
+    let mark: number | undefined;
+    let seen = false;
+    while (a.more) {
+      const word = a.peek();
+      if (word === 'priority') {
+        a.take();
+        const s = a.take();
+        priority = getTcClassid(s);
+        if (priority === undefined) throw new UsageError('Illegal priority', a.lastCol);
+      } else if (word === 'mark') {
+        a.take();
+        const s = a.take();
+        const n = Number(s);
+        if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new UsageError('Illegal mark', a.lastCol);
+        mark = n;
+      } else break;
+      seen = true;
+    }
+    if (!seen) throw new UsageError('skbedit: expected priority or mark', a.col);
+    const action = parseControl(a, TC_ACT.PIPE);
+    const index = parseIndex(a);
+    const o = w.nestStart(TCA_ACT.OPTIONS | NLA_F.NESTED);
+    writeGen(w, TCA_SKBEDIT.PARMS, 20, index, action);
+    if (priority !== undefined) w.u32(TCA_SKBEDIT.PRIORITY, priority);
+    if (mark !== undefined) w.u32(TCA_SKBEDIT.MARK, mark);
+    w.nestEnd(o);
+  },
+  print(opts: NlAttrs): string {
+    if (!opts.has(TCA_SKBEDIT.PARMS)) return '[NULL skbedit parameters]';
+    const p = opts.data(TCA_SKBEDIT.PARMS);
+    const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    let s = 'skbedit ';
+    if (opts.has(TCA_SKBEDIT.PRIORITY)) s += `priority ${sprintTcClassid(opts.u32(TCA_SKBEDIT.PRIORITY))} `;
+    if (opts.has(TCA_SKBEDIT.MARK)) s += `mark ${opts.u32(TCA_SKBEDIT.MARK)} `;
+    return `${s}${actionN2a(v.getInt32(8, true))}\n\t index ${v.getUint32(0, true)} ref ${v.getInt32(12, true)} bind ${v.getInt32(16, true)}`;
+  },
+});
+
+/** The action kinds this model parses and prints (extension point: add a kind here). */
+export const ACTION_KINDS: Readonly<Record<string, ActionKind>> = Object.freeze({ gact, mirred, skbedit });
+
+/**
+ * parse_action(): `action KIND ARGS [cookie HEX] [action KIND ...]` into a
+ * `tca_id` nest of numbered action nests. The cursor is at the first `action`.
+ */
+export function parseActions(a: Args, w: NlWriter, tcaId: number, env: TcEnv): void {
+  const tab = w.nestStart(tcaId);
+  let prio = 0;
+  while (a.more && (a.peek() === 'action' || matches(a.peek(), 'action'))) {
+    a.take();
+    const kw = a.peek();
+    const isControl = CONTROL_ACTIONS[kw] !== undefined;
+    const kindName = isControl ? 'gact' : kw;
+    const kind = ACTION_KINDS[kindName];
+    if (kind === undefined) throw new UsageError(`bad action type ${kw}`, a.col);
+    if (!isControl && kindName !== 'gact') a.take();
+    const n = w.nestStart(++prio);
+    w.str(TCA_ACT.KIND, kindName);
+    kind.parse(a, w, env);
+    if (a.more && a.peek() === 'cookie') {
+      a.take();
+      const hex = a.take();
+      if (!/^([0-9a-fA-F]{2}){1,16}$/.test(hex)) throw new UsageError('cookie must be a hex string of 1 to 16 bytes', a.lastCol);
+      w.attr(TCA_ACT.COOKIE, Uint8Array.from(hex.match(/../g)!.map((h) => Number.parseInt(h, 16))));
+    }
+    w.nestEnd(n);
+  }
+  w.nestEnd(tab);
+}
+
+/** print_action(): the numbered action nests of an action attribute. */
+export function printActions(nest: NlAttrs, env: TcEnv, stats: boolean): string {
+  let out = '';
+  for (let i = 1; i <= 32; i++) {
+    if (!nest.has(i)) continue;
+    const act = nest.nested(i, TCA_ACT.MAX);
+    const kind = act.has(TCA_ACT.KIND) ? act.str(TCA_ACT.KIND) : '?';
+    out += `\n\taction order ${i}: `;
+    const k = ACTION_KINDS[kind];
+    if (k === undefined || !act.has(TCA_ACT.OPTIONS)) out += `${kind} [unknown action]`;
+    else {
+      const opts = act.nested(TCA_ACT.OPTIONS, 32);
+      out += k.print(opts, env);
+    }
+    if (stats && act.has(TCA_ACT.STATS)) {
+      const st = act.nested(TCA_ACT.STATS, 16);
+      const basic = st.has(1) ? st.data(1) : null;
+      if (basic !== null) {
+        const v = new DataView(basic.buffer, basic.byteOffset, basic.byteLength);
+        out += `\n\tAction statistics:\n\tSent ${v.getUint32(0, true) + v.getUint32(4, true) * 2 ** 32} bytes ${v.getUint32(8, true)} pkt`;
+      }
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+/** Parse attributes of one nest payload (helper for printers). */
+export function nestOf(data: Uint8Array, maxtype: number): NlAttrs {
+  return parseAttrs(data, 0, data.length, maxtype);
+}

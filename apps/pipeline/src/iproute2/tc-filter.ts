@@ -1,0 +1,229 @@
+// Models iproute2 6.1 tc/tc_filter.c (tc_filter_modify, print_filter) with the
+// classifier modules f_matchall.c and f_bpf.c (classic `bytecode` /
+// `bytecode-file`; `obj` waits for the eBPF classifier): words → RTM_*TFILTER
+// request attributes, dump messages → tc's text.
+import { readFileSync } from 'node:fs';
+import { KernelError } from '@tcbpf/base';
+import { parseBytecode, parseBytecodeFile } from '@tcbpf/cbpf';
+import { TCA, TCA_BPF, TCA_BPF_FLAG, TCA_MATCHALL, TC_H } from '@tcbpf/uapi';
+import { parseAttrs, type NlWriter } from '@tcbpf/tcf';
+import { type Args, UsageError } from './args.js';
+import { parseActions, printActions, type TcEnv } from './tc-action.js';
+import { getTcClassid, sprintTcClassid } from './tc-util.js';
+
+/** TCA_CLS_FLAGS_* (include/uapi/linux/pkt_cls.h). */
+const SKIP_HW = 1;
+const SKIP_SW = 2;
+
+/** One classifier kind: option parser (writes TCA_OPTIONS) and printer. */
+export interface FilterKind {
+  readonly parseFopt: (a: Args, w: NlWriter, handle: string, env: TcEnv, setHandle: (h: number) => void) => void;
+  readonly printFopt: (opt: Uint8Array, env: TcEnv, stats: boolean) => string;
+}
+
+function parseHandle(handle: string, setHandle: (h: number) => void, col: number): void {
+  if (handle === '') return;
+  const v = Number(handle);
+  if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(handle) || v > 0xffffffff) throw new UsageError(`Illegal "handle"`, col);
+  setHandle(v);
+}
+
+function parseFlag(word: string, flags: number, a: Args): number {
+  const f = word === 'skip_hw' ? SKIP_HW : SKIP_SW;
+  if (flags & (f === SKIP_HW ? SKIP_SW : SKIP_HW)) throw new UsageError('skip_hw and skip_sw are mutually exclusive', a.lastCol);
+  return flags | f;
+}
+
+const matchall: FilterKind = Object.freeze({
+  parseFopt(a: Args, w: NlWriter, handle: string, env: TcEnv, setHandle: (h: number) => void): void {
+    parseHandle(handle, setHandle, a.col);
+    const n = w.nestStart(TCA.OPTIONS);
+    let flags = 0;
+    while (a.more) {
+      const word = a.peek();
+      if (word === 'classid' || word === 'flowid') {
+        a.take();
+        const s = a.next();
+        const v = getTcClassid(s);
+        if (v === undefined) throw new UsageError('Illegal "classid"', a.lastCol);
+        w.u32(TCA_MATCHALL.CLASSID, v);
+      } else if (word === 'action') {
+        parseActions(a, w, TCA_MATCHALL.ACT, env);
+      } else if (word === 'skip_hw' || word === 'skip_sw') {
+        a.take();
+        flags = parseFlag(word, flags, a);
+      } else throw new UsageError(`What is "${word}"?`, a.col);
+    }
+    if (flags) w.u32(TCA_MATCHALL.FLAGS, flags);
+    w.nestEnd(n);
+  },
+  printFopt(opt: Uint8Array, env: TcEnv, stats: boolean): string {
+    const tb = parseAttrs(opt, 0, opt.length, TCA_MATCHALL.MAX);
+    let s = '';
+    if (tb.has(TCA_MATCHALL.CLASSID)) s += `flowid ${sprintTcClassid(tb.u32(TCA_MATCHALL.CLASSID))} `;
+    if (tb.has(TCA_MATCHALL.FLAGS)) {
+      const f = tb.u32(TCA_MATCHALL.FLAGS);
+      if (f & SKIP_HW) s += '\n  skip_hw';
+      if (f & SKIP_SW) s += '\n  skip_sw';
+      s += f & 8 ? '\n  in_hw' : '\n  not_in_hw';
+    }
+    if (tb.has(TCA_MATCHALL.ACT)) s += printActions(tb.nested(TCA_MATCHALL.ACT, 32), env, stats);
+    return s;
+  },
+});
+
+const bpf: FilterKind = Object.freeze({
+  parseFopt(a: Args, w: NlWriter, handle: string, env: TcEnv, setHandle: (h: number) => void): void {
+    parseHandle(handle, setHandle, a.col);
+    const n = w.nestStart(TCA.OPTIONS);
+    let flags = 0;
+    let gen = 0;
+    let ops: { code: number; jt: number; jf: number; k: number }[] | null = null;
+    while (a.more) {
+      const word = a.peek();
+      if (word === 'bytecode' || word === 'bytecode-file' || word === 'bc') {
+        a.take();
+        const s = a.next();
+        const col = a.lastCol;
+        if (ops !== null) throw new UsageError('Error: duplicate BPF program', col);
+        try {
+          ops = word === 'bytecode-file' ? parseBytecodeFile(readFileSync(s, 'utf8')) : parseBytecode(s);
+        } catch (e) {
+          if (KernelError.isInstance(e)) throw new UsageError(e.extack, col);
+          throw new UsageError(`Cannot read "${s}": ${(e as Error).message}`, col);
+        }
+      } else if (word === 'obj' || word === 'object-file' || word === 'fd' || word === 'object-pinned' || word === 'pinned') {
+        throw new UsageError(`bpf "${word}": eBPF classifier objects need cls_bpf (issue 11), not in this build yet`, a.col);
+      } else if (word === 'classid' || word === 'flowid') {
+        a.take();
+        const s = a.next();
+        const v = getTcClassid(s);
+        if (v === undefined) throw new UsageError('Illegal "classid"', a.lastCol);
+        w.u32(TCA_BPF.CLASSID, v);
+      } else if (word === 'direct-action' || word === 'da') {
+        a.take();
+        flags |= TCA_BPF_FLAG.ACT_DIRECT;
+      } else if (word === 'skip_hw' || word === 'skip_sw') {
+        a.take();
+        gen = parseFlag(word, gen, a);
+      } else if (word === 'action') {
+        parseActions(a, w, TCA_BPF.ACT, env);
+      } else throw new UsageError(`What is "${word}"?`, a.col);
+    }
+    if (ops === null) throw new UsageError('Either "bytecode", "bytecode-file" or "obj" must be given', a.endCol);
+    w.u16(TCA_BPF.OPS_LEN, ops.length);
+    const p = w.attrReserve(TCA_BPF.OPS, ops.length * 8);
+    ops.forEach((op, i) => {
+      w.setU16(p + i * 8, op.code);
+      w.setU8(p + i * 8 + 2, op.jt);
+      w.setU8(p + i * 8 + 3, op.jf);
+      w.setU32(p + i * 8 + 4, op.k);
+    });
+    if (gen) w.u32(TCA_BPF.FLAGS_GEN, gen);
+    if (flags) w.u32(TCA_BPF.FLAGS, flags);
+    w.nestEnd(n);
+  },
+  printFopt(opt: Uint8Array, env: TcEnv, stats: boolean): string {
+    const tb = parseAttrs(opt, 0, opt.length, TCA_BPF.MAX);
+    let s = '';
+    if (tb.has(TCA_BPF.CLASSID)) s += `flowid ${sprintTcClassid(tb.u32(TCA_BPF.CLASSID))} `;
+    if (tb.has(TCA_BPF.FLAGS) && tb.u32(TCA_BPF.FLAGS) & TCA_BPF_FLAG.ACT_DIRECT) s += 'direct-action ';
+    if (tb.has(TCA_BPF.OPS_LEN)) s += `bytecode '${tb.u16(TCA_BPF.OPS_LEN)},...' `;
+    if (tb.has(TCA_BPF.ACT)) s += printActions(tb.nested(TCA_BPF.ACT, 32), env, stats);
+    return s;
+  },
+});
+
+/** The classifier kinds this model knows (extension point: add a kind here). */
+export const FILTER_KINDS: Readonly<Record<string, FilterKind>> = Object.freeze({ matchall, bpf });
+
+/** ll_proto_a2n(): protocol names iproute2 accepts (subset). */
+export const LL_PROTOS: Readonly<Record<string, number>> = Object.freeze({
+  all: 0x0003, ip: 0x0800, ipv6: 0x86dd, arp: 0x0806, '802.1Q': 0x8100, '802.1ad': 0x88a8, loop: 0x0060,
+});
+
+/** Parsed head of a `tc filter` command. */
+export interface FilterHead {
+  dev: string;
+  block: number;
+  parent: number;
+  handle: string;
+  prio: number;
+  protocol: number;
+  chain: number | undefined;
+  kind: string;
+}
+
+/** tc_filter_modify()'s argument loop up to the kind word. */
+export function parseFilterHead(a: Args): FilterHead {
+  const h: FilterHead = { dev: '', block: 0, parent: 0, handle: '', prio: 0, protocol: -1, chain: undefined, kind: '' };
+  let parentSet = false;
+  const setParent = (v: number, what: string): void => {
+    if (parentSet) throw new UsageError(`Error: "${what}" is duplicate parent ID`, a.lastCol);
+    h.parent = v;
+    parentSet = true;
+  };
+  while (a.more) {
+    const word = a.take();
+    if (word === 'dev') h.dev = a.next();
+    else if (word === 'block') {
+      const s = a.next();
+      const v = Number(s);
+      if (!Number.isInteger(v) || v <= 0 || v > 0xffffffff) throw new UsageError('Error: argument "block" is wrong: invalid block index value', a.lastCol);
+      h.block = v;
+    } else if (word === 'root') setParent(TC_H.ROOT, 'root');
+    else if (word === 'ingress') setParent(0xfffffff2, 'ingress');
+    else if (word === 'egress') setParent(0xfffffff3, 'egress');
+    else if (word === 'parent') {
+      const s = a.next();
+      const v = getTcClassid(s);
+      if (v === undefined) throw new UsageError(`Error: argument "${s}" is wrong: Invalid parent ID`, a.lastCol);
+      setParent(v, 'parent');
+    } else if (word === 'handle') h.handle = a.next();
+    else if (word === 'prio' || word === 'pref' || word === 'priority' || word === 'preference') {
+      const s = a.next();
+      const v = Number(s);
+      if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new UsageError(`Error: argument "${s}" is wrong: invalid priority value`, a.lastCol);
+      h.prio = v;
+    } else if (word === 'protocol') {
+      const s = a.next();
+      const v = LL_PROTOS[s] ?? (/^0x[0-9a-fA-F]{1,4}$/.test(s) ? Number(s) : undefined);
+      if (v === undefined) throw new UsageError(`Error: argument "${s}" is wrong: invalid protocol`, a.lastCol);
+      h.protocol = v;
+    } else if (word === 'chain') {
+      const s = a.next();
+      const v = Number(s);
+      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new UsageError(`Error: argument "${s}" is wrong: invalid chain index value`, a.lastCol);
+      h.chain = v;
+    } else {
+      h.kind = word;
+      break;
+    }
+  }
+  return h;
+}
+
+/** print_filter(): one filter dump message. */
+export function printFilterMsg(msg: Uint8Array, o: { stats: boolean; filterIfindex: number; env: TcEnv }): string {
+  const v = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
+  const ifindex = v.getInt32(20, true);
+  const handle = v.getUint32(24, true);
+  const parent = v.getUint32(28, true);
+  const info = v.getUint32(32, true);
+  const tb = parseAttrs(msg, 36, v.getUint32(0, true), TCA.MAX);
+  if (!tb.has(TCA.KIND) || (o.filterIfindex > 0 && ifindex !== o.filterIfindex)) return '';
+  const kind = tb.str(TCA.KIND);
+  let s = 'filter ';
+  if (o.filterIfindex === 0 && ifindex !== -1) s += `dev ${o.env.ifname(ifindex)} `;
+  if (parent === 0xfffffff2) s += 'ingress ';
+  else if (parent === 0xfffffff3) s += 'egress ';
+  else if (parent !== 0 && ifindex !== -1) s += `parent ${sprintTcClassid(parent)} `;
+  const proto = ((info & 0xff) << 8) | ((info >>> 8) & 0xff);
+  const pname = Object.entries(LL_PROTOS).find(([, p]) => p === proto)?.[0] ?? `[${proto}]`;
+  s += `protocol ${pname} pref ${info >>> 16} ${kind} `;
+  if (tb.has(TCA.CHAIN)) s += `chain ${tb.u32(TCA.CHAIN)} `;
+  if (handle !== 0) s += `handle 0x${handle.toString(16)} `;
+  const k = FILTER_KINDS[kind];
+  if (tb.has(TCA.OPTIONS) && k !== undefined) s += k.printFopt(tb.data(TCA.OPTIONS), o.env, o.stats);
+  return `${s}\n`;
+}

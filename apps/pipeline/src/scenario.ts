@@ -1,0 +1,401 @@
+// The scenario runner of `tcbpf run`: a text file of ip/tc commands and
+// simulation verbs executed against a simulated Linux 6.18 kernel
+// (@tcbpf/tcf over @tcbpf/skb). Models the command-line side of iproute2 6.1
+// (ip/iplink.c for `ip link add|set|del`, `ip netns add`) and, for the
+// datapath, net/core/dev.c as the tcf and skb packages implement it.
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { KernelError } from '@tcbpf/base';
+import { HOOK, PcapWriter, SkBuff, readCaptureFile, type DropReason, type NetDevice } from '@tcbpf/skb';
+import { TCF_ALL_KINDS, TcClient, TcKernel, type TcNet } from '@tcbpf/tcf';
+import { Args, UsageError, splitWords } from './iproute2/args.js';
+import { execTc, parseTc } from './iproute2/tc.js';
+import type { TcEnv } from './iproute2/tc-action.js';
+import { sprintTcClassid } from './iproute2/tc-util.js';
+
+/** One line of the per-packet trace (JSON lines). */
+export interface TraceEntry {
+  readonly pkt: number;
+  readonly ns: string;
+  readonly dev: string;
+  readonly event: 'rx' | 'tx' | 'ingress' | 'egress' | 'deliver' | 'drop';
+  readonly len: number;
+  /** tc hook verdict (ingress/egress events): pass, drop, consumed (stolen/redirected/queued). */
+  readonly verdict?: string;
+  /** skb->priority at transmission (the class htb/prio pick from it), as tc prints a classid. */
+  readonly priority?: string;
+  /** skb->tc_index after the ingress hook (the classid the classifier returned). */
+  readonly classid?: string;
+  /** Drop reason, as the kernel's SKB_DROP_REASON_* name suffix. */
+  readonly reason?: DropReason;
+}
+
+/** A scenario error: file:line:col plus the errno/extack (or iproute2's usage text). */
+export class ScenarioError extends Error {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  readonly errno: string | undefined;
+  constructor(file: string, line: number, col: number, text: string, errno?: string) {
+    super(`${file}:${line}:${col}: ${text}${errno === undefined ? '' : ` (${errno})`}`);
+    this.name = 'ScenarioError';
+    this.file = file;
+    this.line = line;
+    this.col = col;
+    this.errno = errno;
+  }
+}
+
+/** Options of a run. */
+export interface RunOptions {
+  /** Directory for capture files (relative capture paths resolve here). */
+  readonly outDir: string;
+  /** Directory replay paths resolve against (the scenario's folder). */
+  readonly inDir: string;
+  /** Receives each trace entry. */
+  readonly trace?: (e: TraceEntry) => void;
+  /** Receives the text of show commands. */
+  readonly print?: (s: string) => void;
+  /** Progress callback for long replays (done, total). */
+  readonly progress?: (done: number) => void;
+  /** Simulation seed. */
+  readonly seed?: number;
+}
+
+interface Capture {
+  readonly fd: number;
+  readonly writer: PcapWriter;
+  count: number;
+}
+
+/** Device counters at the end of a run. */
+export interface DeviceStats {
+  readonly ns: string;
+  readonly dev: string;
+  readonly rxPackets: number;
+  readonly rxBytes: number;
+  readonly rxDropped: number;
+  readonly txPackets: number;
+  readonly txBytes: number;
+  readonly txDropped: number;
+}
+
+/** The result of a run. */
+export interface RunResult {
+  readonly packets: number;
+  readonly delivered: number;
+  readonly dropped: Readonly<Record<string, number>>;
+  readonly devices: readonly DeviceStats[];
+  readonly captures: Readonly<Record<string, number>>;
+}
+
+/** A simulated machine driven by scenario lines. */
+export class Scenario {
+  readonly kernel: TcKernel;
+  readonly nets = new Map<string, TcNet>();
+  readonly #clients = new Map<TcNet, TcClient>();
+  readonly #opts: RunOptions;
+  readonly #captures = new Map<string, Capture>();
+  #pkt = 0;
+  #delivered = 0;
+  readonly #dropped: Record<string, number> = {};
+
+  constructor(opts: RunOptions) {
+    this.#opts = opts;
+    this.kernel = new TcKernel({ kinds: TCF_ALL_KINDS, seed: opts.seed ?? 1 });
+    this.#addNet('default');
+  }
+
+  #addNet(name: string): TcNet {
+    const net = this.kernel.addNet(name);
+    this.nets.set(name, net);
+    this.#clients.set(net, new TcClient(net.socket()));
+    net.ns.onDeliver = (skb, dev) => {
+      this.#delivered++;
+      this.#trace({ pkt: this.#pkt, ns: name, dev: dev.name, event: 'deliver', len: skb.len });
+    };
+    net.ns.onDrop = (skb, reason) => {
+      this.#dropped[reason] = (this.#dropped[reason] ?? 0) + 1;
+      this.#trace({ pkt: this.#pkt, ns: name, dev: skb.dev?.name ?? '?', event: 'drop', len: skb.len, reason });
+    };
+    return net;
+  }
+
+  #trace(e: TraceEntry): void {
+    this.#opts.trace?.(e);
+  }
+
+  #env(net: TcNet): TcEnv {
+    return {
+      ifindex: (name) => net.devByName(name)?.ifindex ?? 0,
+      ifname: (i) => net.ns.getByIndex(i)?.name ?? `if${i}`,
+    };
+  }
+
+  #adopt(net: TcNet, dev: NetDevice): void {
+    net.adopt(dev);
+    const nsName = net.name;
+    const ing = dev.ingressHook;
+    const egr = dev.egressHook;
+    if (ing !== null) {
+      dev.ingressHook = (skb, d) => {
+        const len = skb.len;
+        const v = ing(skb, d);
+        this.#trace({ pkt: this.#pkt, ns: nsName, dev: d.name, event: 'ingress', len, verdict: verdictName(v), classid: sprintTcClassid(skb.tcIndex) });
+        return v;
+      };
+    }
+    if (egr !== null) {
+      dev.egressHook = (skb, d) => {
+        const len = skb.len;
+        const v = egr(skb, d);
+        this.#trace({ pkt: this.#pkt, ns: nsName, dev: d.name, event: 'egress', len, verdict: verdictName(v) });
+        return v;
+      };
+    }
+    dev.taps.push((skb, d, outgoing) => {
+      this.#trace(outgoing
+        ? { pkt: this.#pkt, ns: nsName, dev: d.name, event: 'tx', len: skb.len, priority: sprintTcClassid(skb.priority) }
+        : { pkt: this.#pkt, ns: nsName, dev: d.name, event: 'rx', len: skb.len });
+      const cap = this.#captures.get(`${nsName}/${d.name}/${outgoing ? 'tx' : 'rx'}`);
+      if (cap !== undefined) {
+        // taps see the frame from the MAC header on
+        const start = outgoing ? skb.dataOff : skb.macHeader;
+        const frame = skb.buf.subarray(start, skb.dataOff + skb.len);
+        const t = this.kernel.clock.nowNs();
+        cap.writer.writePacket(frame, Math.floor(t / 1e9), t % 1e9);
+        cap.count++;
+      }
+    });
+  }
+
+  /** Execute one line (1-based number for errors). Throws ScenarioError. */
+  exec(file: string, lineNo: number, line: string): void {
+    let words;
+    try {
+      words = splitWords(line);
+    } catch (e) {
+      throw new ScenarioError(file, lineNo, (e as UsageError).col, (e as UsageError).message);
+    }
+    if (words.length === 0) return;
+    const a = new Args(words, line.trimEnd().length + 1);
+    try {
+      this.#dispatch(a);
+    } catch (e) {
+      if (e instanceof UsageError) throw new ScenarioError(file, lineNo, e.col, e.message);
+      if (KernelError.isInstance(e)) {
+        const text = e.extack === '' ? 'RTNETLINK answers: ' + e.errno : `Error: ${e.extack}`;
+        throw new ScenarioError(file, lineNo, words[0]!.col, text, e.errno);
+      }
+      throw e;
+    }
+  }
+
+  #netOpt(a: Args): TcNet {
+    if (a.more && (a.peek() === '-n' || a.peek() === '-netns')) {
+      a.take();
+      const name = a.next();
+      const net = this.nets.get(name);
+      if (net === undefined) throw new UsageError(`Cannot open network namespace "${name}": No such file or directory`, a.lastCol);
+      return net;
+    }
+    return this.nets.get('default')!;
+  }
+
+  #dispatch(a: Args): void {
+    const verb = a.take();
+    if (verb === 'tc') {
+      const net = this.#netOpt(a);
+      const out = execTc(parseTc(a, this.#env(net)), this.#clients.get(net)!);
+      if (out !== '') this.#opts.print?.(out);
+      return;
+    }
+    if (verb === 'ip') {
+      if (a.peek() === 'netns') {
+        a.take();
+        if (a.take() !== 'add') throw new UsageError('ip netns: only "add" is modelled', a.lastCol);
+        const name = a.next();
+        if (this.nets.has(name)) throw new UsageError(`Cannot create namespace file "/run/netns/${name}": File exists`, a.lastCol);
+        this.#addNet(name);
+        return;
+      }
+      const net = this.#netOpt(a);
+      this.#ipLink(a, net);
+      return;
+    }
+    if (verb === 'sleep') {
+      // let simulated time pass in 1 ms steps (the qdisc watchdog runs at each)
+      const s = a.take();
+      const sec = Number(s);
+      if (!Number.isFinite(sec) || sec < 0 || sec > 3600) throw new UsageError(`sleep: invalid time interval "${s}"`, a.lastCol);
+      for (let t = 0; t < sec * 1000; t++) this.kernel.advance(1_000_000);
+      return;
+    }
+    if (verb === 'replay' || verb === 'send' || verb === 'capture') {
+      const net = this.#netOpt(a);
+      if (a.take() !== 'dev') throw new UsageError(`${verb}: expected "dev NAME"`, a.lastCol);
+      const name = a.next();
+      const nd = net.devByName(name);
+      if (nd === undefined) throw new UsageError(`Cannot find device "${name}"`, a.lastCol);
+      const where = a.take();
+      const arg = a.take();
+      if (verb === 'capture') {
+        if (where !== 'rx' && where !== 'tx') throw new UsageError('capture: expected rx|tx', a.lastCol);
+        mkdirSync(this.#opts.outDir, { recursive: true });
+        const fd = openSync(join(this.#opts.outDir, arg), 'w');
+        const writer = new PcapWriter({ write: (c) => void writeSync(fd, c) }, { nanosecond: true });
+        this.#captures.set(`${net.name}/${name}/${where}`, { fd, writer, count: 0 });
+        return;
+      }
+      if (where !== 'ingress' && where !== 'egress') throw new UsageError(`${verb}: expected ingress|egress`, a.lastCol);
+      if (verb === 'send') {
+        if (!/^([0-9a-fA-F]{2})+$/.test(arg) || arg.length < 28) throw new UsageError('send: expected an Ethernet frame in hex (at least 14 bytes)', a.lastCol);
+        this.inject(nd.dev, Uint8Array.from(arg.match(/../g)!.map((h) => Number.parseInt(h, 16))), where === 'ingress');
+        return;
+      }
+      let n = 0;
+      let prev = -1;
+      for (const rec of readCaptureFile(join(this.#opts.inDir, arg))) {
+        // the capture's own spacing drives the simulated clock (shapers see real gaps)
+        const t = rec.tsSec * 1e9 + rec.tsNsec;
+        this.kernel.advance(prev < 0 || t <= prev ? 0 : t - prev);
+        prev = t;
+        this.inject(nd.dev, rec.data, where === 'ingress');
+        if (++n % 4096 === 0) this.#opts.progress?.(n);
+      }
+      return;
+    }
+    throw new UsageError(`unknown command "${verb}" (expected ip, tc, replay, send, capture or sleep)`, a.lastCol);
+  }
+
+  /** Put one frame into a device's receive path or out of its transmit path. */
+  inject(dev: NetDevice, frame: Uint8Array, ingress: boolean): void {
+    this.#pkt++;
+    const skb = SkBuff.fromFrame(frame);
+    skb.setDev(dev);
+    if (ingress) {
+      dev.stats.rxPackets++;
+      dev.stats.rxBytes += frame.length;
+      skb.protocol = dev.ns.ethTypeTrans(skb, dev);
+      dev.ns.netifReceiveSkb(skb);
+    } else {
+      // what the sending socket sets: the frame's EtherType (network order on the wire)
+      const proto = frame.length >= 14 ? skb.view.getUint16(skb.dataOff + 12, false) : 0;
+      skb.protocol = proto >= 0x600 ? proto : 0x0004;
+      dev.ns.devQueueXmit(skb);
+    }
+  }
+
+  #ipLink(a: Args, net: TcNet): void {
+    const obj = a.take();
+    if (obj !== 'link' && obj !== 'l') throw new UsageError(`Object "${obj}" is unknown, try "ip help".`, a.lastCol);
+    const cmd = a.take();
+    if (cmd === 'add') {
+      let name = '';
+      let type = '';
+      let peer = '';
+      let peerNet = net;
+      let mtu = 0;
+      while (a.more) {
+        const w = a.take();
+        if (w === 'name') name = a.next();
+        else if (w === 'type') type = a.next();
+        else if (w === 'mtu') mtu = Number(a.next());
+        else if (w === 'peer') {
+          if (a.take() !== 'name') throw new UsageError('peer: expected "name NAME"', a.lastCol);
+          peer = a.next();
+          if (a.more && a.peek() === 'netns') {
+            a.take();
+            const ns = a.next();
+            const pn = this.nets.get(ns);
+            if (pn === undefined) throw new UsageError(`Cannot find netns "${ns}"`, a.lastCol);
+            peerNet = pn;
+          }
+        } else if (name === '') name = w;
+        else throw new UsageError(`Error: either "dev" is duplicate, or "${w}" is a garbage.`, a.lastCol);
+      }
+      if (type === 'veth') {
+        const [d, p] = net.ns.addVeth(name, peer === '' ? 'veth%d' : peer, peerNet.ns);
+        this.#adopt(net, d);
+        this.#adopt(peerNet, p);
+        if (mtu) d.setMtu(mtu);
+      } else if (type === 'dummy') {
+        const d = net.ns.addDummy(name);
+        this.#adopt(net, d);
+        if (mtu) d.setMtu(mtu);
+      } else throw new UsageError(`Error: Unknown device type "${type}".`, a.lastCol);
+      return;
+    }
+    if (cmd === 'set' || cmd === 'del' || cmd === 'delete') {
+      if (a.peek() === 'dev') a.take();
+      const name = a.next();
+      const nd = net.devByName(name);
+      if (nd === undefined) throw new UsageError(`Cannot find device "${name}"`, a.lastCol);
+      if (cmd !== 'set') {
+        net.ns.removeDevice(nd.dev);
+        return;
+      }
+      while (a.more) {
+        const w = a.take();
+        if (w === 'up') nd.dev.setUp(true);
+        else if (w === 'down') nd.dev.setUp(false);
+        else if (w === 'mtu') {
+          const v = Number(a.next());
+          if (!Number.isInteger(v) || v < 0) throw new UsageError(`Error: argument "${v}" is wrong: Invalid "mtu" value`, a.lastCol);
+          nd.dev.setMtu(v);
+        } else throw new UsageError(`Error: either "dev" is duplicate, or "${w}" is a garbage.`, a.lastCol);
+      }
+      return;
+    }
+    throw new UsageError(`Command "${cmd}" is unknown, try "ip link help".`, a.lastCol);
+  }
+
+  /** Close captures and collect the statistics. */
+  finish(): RunResult {
+    const captures: Record<string, number> = {};
+    for (const [k, c] of this.#captures) {
+      c.writer.close();
+      closeSync(c.fd);
+      captures[k] = c.count;
+    }
+    this.#captures.clear();
+    const devices: DeviceStats[] = [];
+    for (const [nsName, net] of this.nets) {
+      for (const d of net.ns.devices()) {
+        if (d.kind === 'loopback') continue;
+        const s = d.stats;
+        devices.push({ ns: nsName, dev: d.name, rxPackets: s.rxPackets, rxBytes: s.rxBytes, rxDropped: s.rxDropped, txPackets: s.txPackets, txBytes: s.txBytes, txDropped: s.txDropped });
+      }
+    }
+    return { packets: this.#pkt, delivered: this.#delivered, dropped: { ...this.#dropped }, devices, captures };
+  }
+}
+
+/** Run a whole scenario text. On a bad line the error is thrown after captures written so far are closed. */
+export function runScenario(file: string, text: string, opts: RunOptions): RunResult {
+  const sc = new Scenario(opts);
+  const lines = text.split('\n');
+  try {
+    lines.forEach((l, i) => sc.exec(file, i + 1, l));
+  } catch (e) {
+    sc.finish();
+    throw e;
+  }
+  return sc.finish();
+}
+
+function verdictName(v: number): string {
+  return v === HOOK.PASS ? 'pass' : v === HOOK.DROP ? 'drop' : v === HOOK.CONSUMED ? 'consumed' : `${v}`;
+}
+
+/** The end-of-run statistics table. */
+export function formatStats(r: RunResult): string {
+  const rows = [['ns', 'dev', 'rx_pkts', 'rx_bytes', 'rx_drop', 'tx_pkts', 'tx_bytes', 'tx_drop']];
+  for (const d of r.devices) rows.push([d.ns, d.dev, `${d.rxPackets}`, `${d.rxBytes}`, `${d.rxDropped}`, `${d.txPackets}`, `${d.txBytes}`, `${d.txDropped}`]);
+  const wd = rows[0]!.map((_, i) => Math.max(...rows.map((r2) => r2[i]!.length)));
+  let s = rows.map((r2) => r2.map((c, i) => c.padEnd(wd[i]!)).join('  ').trimEnd()).join('\n');
+  s += `\n\npackets injected: ${r.packets}, delivered locally: ${r.delivered}`;
+  const drops = Object.entries(r.dropped);
+  s += `\ndrops: ${drops.length === 0 ? 'none' : drops.map(([k, v]) => `${k}=${v}`).join(' ')}\n`;
+  return s;
+}
