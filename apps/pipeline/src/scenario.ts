@@ -184,7 +184,8 @@ export class Scenario {
     } catch (e) {
       if (e instanceof UsageError) throw new ScenarioError(file, lineNo, e.col, e.message);
       if (KernelError.isInstance(e)) {
-        const text = e.extack === '' ? 'RTNETLINK answers: ' + e.errno : `Error: ${e.extack}`;
+        // libnetlink's nl_dump_ext_ack: `Error: MSG` with a final period added when missing
+        const text = e.extack === '' ? `RTNETLINK answers: ${e.errno}` : `Error: ${e.extack}${e.extack.endsWith('.') ? '' : '.'}`;
         throw new ScenarioError(file, lineNo, words[0]!.col, text, e.errno);
       }
       throw e;

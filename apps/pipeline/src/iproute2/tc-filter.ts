@@ -37,6 +37,7 @@ function parseFlag(word: string, flags: number, a: Args): number {
 const matchall: FilterKind = Object.freeze({
   parseFopt(a: Args, w: NlWriter, handle: string, env: TcEnv, setHandle: (h: number) => void): void {
     parseHandle(handle, setHandle, a.col);
+    if (!a.more) return;
     const n = w.nestStart(TCA.OPTIONS);
     let flags = 0;
     while (a.more) {
@@ -75,6 +76,7 @@ const matchall: FilterKind = Object.freeze({
 const bpf: FilterKind = Object.freeze({
   parseFopt(a: Args, w: NlWriter, handle: string, env: TcEnv, setHandle: (h: number) => void): void {
     parseHandle(handle, setHandle, a.col);
+    if (!a.more) return;
     const n = w.nestStart(TCA.OPTIONS);
     let flags = 0;
     let gen = 0;
@@ -152,11 +154,13 @@ export interface FilterHead {
   protocol: number;
   chain: number | undefined;
   kind: string;
+  /** Column of the device name word. */
+  devCol: number;
 }
 
 /** tc_filter_modify()'s argument loop up to the kind word. */
 export function parseFilterHead(a: Args): FilterHead {
-  const h: FilterHead = { dev: '', block: 0, parent: 0, handle: '', prio: 0, protocol: -1, chain: undefined, kind: '' };
+  const h: FilterHead = { dev: '', block: 0, parent: 0, handle: '', prio: 0, protocol: -1, chain: undefined, kind: '', devCol: 0 };
   let parentSet = false;
   const setParent = (v: number, what: string): void => {
     if (parentSet) throw new UsageError(`Error: "${what}" is duplicate parent ID`, a.lastCol);
@@ -165,7 +169,10 @@ export function parseFilterHead(a: Args): FilterHead {
   };
   while (a.more) {
     const word = a.take();
-    if (word === 'dev') h.dev = a.next();
+    if (word === 'dev') {
+      h.dev = a.next();
+      h.devCol = a.lastCol;
+    }
     else if (word === 'block') {
       const s = a.next();
       const v = Number(s);

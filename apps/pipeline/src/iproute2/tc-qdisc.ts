@@ -245,6 +245,8 @@ export interface TcObjHead {
   kind: string;
   ingressBlock: number;
   egressBlock: number;
+  /** Column of the device name word. */
+  devCol: number;
 }
 
 /**
@@ -252,13 +254,14 @@ export interface TcObjHead {
  * then the kind's parser. `cls` selects the class form (classid, no root specials).
  */
 export function parseQdiscHead(a: Args, cls: boolean): TcObjHead {
-  const h: TcObjHead = { dev: '', parent: 0, handle: 0, kind: '', ingressBlock: 0, egressBlock: 0 };
+  const h: TcObjHead = { dev: '', parent: 0, handle: 0, kind: '', ingressBlock: 0, egressBlock: 0, devCol: 0 };
   let parentSet = false;
   while (a.more) {
     const word = a.take();
     if (word === 'dev') {
       if (h.dev !== '') throw a.duparg('dev', a.peek());
       h.dev = a.next();
+      h.devCol = a.lastCol;
     } else if (word === 'handle' || (cls && word === 'classid')) {
       const s = a.next();
       const v = getTcClassid(s);

@@ -4,7 +4,7 @@
 // the text tc prints (or the `Error: <extack>` it prints).
 import { RTM } from '@tcbpf/uapi';
 import { NlWriter, TC_CMD, type TcClient } from '@tcbpf/tcf';
-import { Args, UsageError, matches } from './args.js';
+import { type Args, UsageError, matches } from './args.js';
 import { FILTER_KINDS, parseFilterHead, printFilterMsg } from './tc-filter.js';
 import { parseQdiscHead, printQdiscMsg, writeQdiscBody } from './tc-qdisc.js';
 import type { TcEnv } from './tc-action.js';
@@ -37,9 +37,9 @@ function cmdWord(a: Args): string {
   throw new UsageError(`Command "${w}" is unknown, try "tc ${'object'} help".`, a.lastCol);
 }
 
-function devIndex(env: TcEnv, dev: string, a: Args): number {
+function devIndex(env: TcEnv, dev: string, col: number): number {
   const i = env.ifindex(dev);
-  if (i === 0) throw new UsageError(`Cannot find device "${dev}"`, a.lastCol);
+  if (i === 0) throw new UsageError(`Cannot find device "${dev}"`, col);
   return i;
 }
 
@@ -59,13 +59,17 @@ export function parseTc(a: Args, env: TcEnv): TcCommand {
     const cmd = cmdWord(a);
     if (cmd === 'show') {
       let dev = '';
+      let devCol = 0;
       while (a.more) {
         const w = a.take();
-        if (w === 'dev') dev = a.next();
+        if (w === 'dev') {
+          dev = a.next();
+          devCol = a.lastCol;
+        }
         else throw new UsageError(`What is "${w}"? Try "tc ${cls ? 'class' : 'qdisc'} help".`, a.lastCol);
       }
       if (cls && dev === '') throw new UsageError('Error: dev is required.', a.endCol);
-      const ifindex = dev === '' ? 0 : devIndex(env, dev, a);
+      const ifindex = dev === '' ? 0 : devIndex(env, dev, devCol);
       return {
         request: { type: cls ? RTM.GETTCLASS : RTM.GETQDISC, flags: TC_CMD.dump, body: (w) => w.tcmsg(ifindex, 0, 0, 0) },
         print: (msgs) => msgs.map((m) => printQdiscMsg(m, { cls, stats, filterIfindex: ifindex, ifname: (i) => env.ifname(i) })).join(''),
@@ -73,7 +77,7 @@ export function parseTc(a: Args, env: TcEnv): TcCommand {
     }
     const h = parseQdiscHead(a, cls);
     if (h.dev === '') throw new UsageError('Must specify device.', a.endCol);
-    const ifindex = devIndex(env, h.dev, a);
+    const ifindex = devIndex(env, h.dev, h.devCol);
     const flagsName = MODIFY[cmd]!;
     const type = cls ? (cmd === 'del' ? RTM.DELTCLASS : RTM.NEWTCLASS) : cmd === 'del' ? RTM.DELQDISC : RTM.NEWQDISC;
     const parts = new NlWriter();
@@ -89,7 +93,7 @@ export function parseTc(a: Args, env: TcEnv): TcCommand {
       if (h.dev !== '') throw new UsageError('Error: "dev" and "block" are mutually exclusive', a.lastCol);
       ifindex = -1;
       h.parent = h.block;
-    } else if (h.dev !== '') ifindex = devIndex(env, h.dev, a);
+    } else if (h.dev !== '') ifindex = devIndex(env, h.dev, h.devCol);
     if (cmd === 'show') {
       if (ifindex === 0) throw new UsageError('Must specify device or block.', a.endCol);
       const parent = h.parent;
@@ -103,14 +107,13 @@ export function parseTc(a: Args, env: TcEnv): TcCommand {
     const protocol = h.protocol === -1 ? (cmd === 'add' || cmd === 'replace' ? 0x0003 : 0) : h.protocol;
     let handle = 0;
     const parts = new NlWriter();
-    if (h.kind !== '') parts.str(1, h.kind);
     if (h.chain !== undefined) parts.u32(11, h.chain);
+    if (h.kind !== '') parts.str(1, h.kind);
     if (h.kind !== '') {
       const k = FILTER_KINDS[h.kind];
       if (k === undefined) {
         if (a.more) throw new UsageError(`Unknown filter "${h.kind}", hence option "${a.peek()}" is unparsable`, a.col);
-      } else if (a.more || cmd === 'add' || cmd === 'replace' || cmd === 'change') k.parseFopt(a, parts, h.handle, env, (v) => { handle = v; });
-      else if (h.handle !== '') k.parseFopt(new Args([], a.endCol), new NlWriter(), h.handle, env, (v) => { handle = v; });
+      } else k.parseFopt(a, parts, h.handle, env, (v) => { handle = v; });
     } else if (cmd === 'add' || cmd === 'replace' || cmd === 'change') throw new UsageError('Unknown filter "", hence option "" is unparsable', a.endCol);
     const attrs = parts.bytes();
     const type = cmd === 'del' ? RTM.DELTFILTER : cmd === 'get' ? RTM.GETTFILTER : RTM.NEWTFILTER;
