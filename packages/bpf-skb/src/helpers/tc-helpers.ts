@@ -509,15 +509,33 @@ function setHashInvalid(env: HelperEnv): number {
   return setR0(env, 0);
 }
 
+/**
+ * vlan_get_protocol (include/linux/if_vlan.h): skb->protocol, or for in-band
+ * VLAN frames the EtherType after the VLAN headers (0 when they are cut short).
+ */
+function vlanGetProtocol(skb: SkBuff): number {
+  let type = skb.protocol;
+  let depth = skb.macLen === 0 ? ETH_HLEN : skb.macLen;
+  const base = skb.macHeader >= 0 ? skb.macHeader : skb.dataOff;
+  const end = skb.dataOff + skb.len;
+  while (ethTypeVlan(type)) {
+    if (base + depth + VLAN_HLEN > end) return 0;
+    type = skb.view.getUint16(base + depth + 2, false);
+    depth += VLAN_HLEN;
+  }
+  return type;
+}
+
 /** bpf_skb_ecn_set_ce(skb): INET_ECN_set_ce on IPv4/IPv6 with ECT(0/1) (include/net/inet_ecn.h). */
 function skbEcnSetCe(env: HelperEnv): number {
   const skb = st(env).ctx.skb;
   const nh = skb.networkHeader;
   const tail = skb.dataOff + skb.len;
-  const hlen = skb.protocol === ETH_P_IP ? 20 : skb.protocol === ETH_P_IPV6 ? 40 : 0;
+  const proto = vlanGetProtocol(skb);
+  const hlen = proto === ETH_P_IP ? 20 : proto === ETH_P_IPV6 ? 40 : 0;
   if (hlen === 0 || skb.len < hlen || nh < 0 || nh + hlen > tail) return setR0(env, 0);
   const v = skb.view;
-  if (skb.protocol === ETH_P_IP) {
+  if (proto === ETH_P_IP) {
     const tos = skb.buf[nh + 1]!;
     const ecn = (tos + 1) & 3;
     if ((ecn & 2) === 0) return setR0(env, ecn === 0 ? 1 : 0);
