@@ -135,37 +135,44 @@ export class Scenario {
   #adopt(net: TcNet, dev: NetDevice): void {
     net.adopt(dev);
     const nsName = net.name;
-    const ing = dev.ingressHook;
-    const egr = dev.egressHook;
-    if (ing !== null) {
-      dev.ingressHook = (skb, d) => {
-        const len = skb.len;
-        const v = ing(skb, d);
-        this.#trace({ pkt: this.#pkt, ns: nsName, dev: d.name, event: 'ingress', len, verdict: verdictName(v), classid: sprintTcClassid(skb.tcIndex) });
-        return v;
-      };
-    }
-    if (egr !== null) {
-      dev.egressHook = (skb, d) => {
-        const len = skb.len;
-        const v = egr(skb, d);
-        this.#trace({ pkt: this.#pkt, ns: nsName, dev: d.name, event: 'egress', len, verdict: verdictName(v) });
-        return v;
-      };
-    }
-    dev.taps.push((skb, d, outgoing) => {
-      this.#trace(outgoing
-        ? { pkt: this.#pkt, ns: nsName, dev: d.name, event: 'tx', len: skb.len, priority: sprintTcClassid(skb.priority) }
-        : { pkt: this.#pkt, ns: nsName, dev: d.name, event: 'rx', len: skb.len });
-      const cap = this.#captures.get(`${nsName}/${d.name}/${outgoing ? 'tx' : 'rx'}`);
-      if (cap !== undefined) {
-        // taps see the frame from the MAC header on
-        const start = outgoing ? skb.dataOff : skb.macHeader;
-        const frame = skb.buf.subarray(start, skb.dataOff + skb.len);
-        const t = this.kernel.clock.nowNs();
-        cap.writer.writePacket(frame, Math.floor(t / 1e9), t % 1e9);
-        cap.count++;
+    const trace = this.#opts.trace;
+    // tracing wraps the tc hooks; without --trace the datapath is left untouched
+    if (trace !== undefined) {
+      const ing = dev.ingressHook;
+      const egr = dev.egressHook;
+      if (ing !== null) {
+        dev.ingressHook = (skb, d) => {
+          const len = skb.len;
+          const v = ing(skb, d);
+          trace({ pkt: this.#pkt, ns: nsName, dev: d.name, event: 'ingress', len, verdict: verdictName(v), classid: sprintTcClassid(skb.tcIndex) });
+          return v;
+        };
       }
+      if (egr !== null) {
+        dev.egressHook = (skb, d) => {
+          const len = skb.len;
+          const v = egr(skb, d);
+          trace({ pkt: this.#pkt, ns: nsName, dev: d.name, event: 'egress', len, verdict: verdictName(v) });
+          return v;
+        };
+      }
+      dev.taps.push((skb, d, outgoing) => {
+        trace(outgoing
+          ? { pkt: this.#pkt, ns: nsName, dev: d.name, event: 'tx', len: skb.len, priority: sprintTcClassid(skb.priority) }
+          : { pkt: this.#pkt, ns: nsName, dev: d.name, event: 'rx', len: skb.len });
+      });
+    }
+  }
+
+  /** Start writing what `dev` receives (`rx`) or transmits (`tx`) into `cap`. */
+  #addCapture(dev: NetDevice, outgoing: boolean, cap: Capture): void {
+    dev.taps.push((skb, d, out) => {
+      if (out !== outgoing) return;
+      // taps see the frame from the MAC header on
+      const start = outgoing ? skb.dataOff : skb.macHeader;
+      const t = this.kernel.clock.nowNs();
+      cap.writer.writePacket(skb.buf.subarray(start, skb.dataOff + skb.len), Math.floor(t / 1e9), t % 1e9);
+      cap.count++;
     });
   }
 
@@ -242,10 +249,14 @@ export class Scenario {
       const arg = a.take();
       if (verb === 'capture') {
         if (where !== 'rx' && where !== 'tx') throw new UsageError('capture: expected rx|tx', a.lastCol);
+        const key = `${net.name}/${name}/${where}`;
+        if (this.#captures.has(key)) throw new UsageError(`capture: ${name} ${where} is already captured`, a.lastCol);
         mkdirSync(this.#opts.outDir, { recursive: true });
         const fd = openSync(join(this.#opts.outDir, arg), 'w');
         const writer = new PcapWriter({ write: (c) => void writeSync(fd, c) }, { nanosecond: true });
-        this.#captures.set(`${net.name}/${name}/${where}`, { fd, writer, count: 0 });
+        const cap: Capture = { fd, writer, count: 0 };
+        this.#captures.set(key, cap);
+        this.#addCapture(nd.dev, where === 'tx', cap);
         return;
       }
       if (where !== 'ingress' && where !== 'egress') throw new UsageError(`${verb}: expected ingress|egress`, a.lastCol);
