@@ -1,5 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { stackPackages } from '../src/index.js';
+
+const app = join(import.meta.dirname, '..');
+const tmp = mkdtempSync(join(tmpdir(), 'tcbpf-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function tcbpf(...args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync('pnpm', ['exec', 'tsx', '--conditions=@tcbpf/source', 'src/cli.ts', ...args], { cwd: app, encoding: 'utf8' });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
 
 describe('tcbpf stack listing', () => {
   it('lists every package bottom-up with a version', () => {
@@ -9,4 +22,31 @@ describe('tcbpf stack listing', () => {
     expect(names.indexOf('@tcbpf/tcf')).toBeLessThan(names.indexOf('@tcbpf/cls-bpf'));
     for (const p of stackPackages()) expect(p.version).toMatch(/^\d+\.\d+\.\d+/);
   });
+});
+
+describe('tcbpf command line', () => {
+  it('demo writes captures, trace and statistics into the folder it names', () => {
+    const out = join(tmp, 'demo');
+    const r = tcbpf('demo', '--out', out);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`outputs in ${out}`);
+    expect(r.stdout).toContain('qdisc htb 1: root refcnt 3 r2q 10 default 0x20');
+    for (const f of ['va-tx.pcap', 'vb-rx.pcap', 'dm0-tx.pcap', 'trace.jsonl', 'stats.txt']) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(readFileSync(join(app, 'test/expected/demo/stats.txt'), 'utf8')).toBe(readFileSync(join(out, 'stats.txt'), 'utf8'));
+  }, 30_000);
+  it('run --json prints machine-readable results', () => {
+    const r = tcbpf('run', 'examples/kernel-repro.tcbpf', '--out', join(tmp, 'k'), '--json');
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout) as { packets: number; devices: { dev: string; rxPackets: number }[]; show: string[] };
+    expect(j.packets).toBe(64);
+    expect(j.devices.find((d) => d.dev === 'vb')?.rxPackets).toBe(64);
+    expect(j.show.length).toBe(3);
+  }, 30_000);
+  it('a bad line: file:line:col, errno and extack on stderr, exit status 1', () => {
+    const f = join(tmp, 'bad.tcbpf');
+    writeFileSync(f, 'ip link add va type veth peer name vb\n\ntc qdisc add dev va clsact\ntc qdisc add dev va clsact\n');
+    const r = tcbpf('run', f, '--out', join(tmp, 'bad'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`${f}:4:1: Error: Exclusivity flag on, cannot modify. (EEXIST)\n`);
+  }, 30_000);
 });

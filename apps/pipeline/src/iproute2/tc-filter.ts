@@ -66,7 +66,7 @@ const matchall: FilterKind = Object.freeze({
       const f = tb.u32(TCA_MATCHALL.FLAGS);
       if (f & SKIP_HW) s += '\n  skip_hw';
       if (f & SKIP_SW) s += '\n  skip_sw';
-      s += f & 8 ? '\n  in_hw' : '\n  not_in_hw';
+      s += f & 4 ? '\n  in_hw' : '\n  not_in_hw'; // TCA_CLS_FLAGS_IN_HW
     }
     if (tb.has(TCA_MATCHALL.ACT)) s += printActions(tb.nested(TCA_MATCHALL.ACT, 32), env, stats);
     return s;
