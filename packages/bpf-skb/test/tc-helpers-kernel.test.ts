@@ -68,6 +68,14 @@ const CASES: readonly (readonly [string, readonly string[]])[] = [
   ['get_cgroup_classid', ['call bpf_get_cgroup_classid#17']],
   ['get_route_realm', ['call bpf_get_route_realm#24']],
   ['ecn_set_ce', ['call bpf_skb_ecn_set_ce#97']],
+  ['change_head 8', ['r2 = 8', 'r3 = 0', 'call bpf_skb_change_head#43']],
+  ['change_head 200', ['r2 = 200', 'r3 = 0', 'call bpf_skb_change_head#43']],
+  ['change_head flags', ['r2 = 8', 'r3 = 1', 'call bpf_skb_change_head#43']],
+  ['change_head huge', ['r2 = 20000', 'r3 = 0', 'call bpf_skb_change_head#43']],
+  ['change_tail grow big', ['r2 = 3000', 'r3 = 0', 'call bpf_skb_change_tail#38']],
+  ['redirect_neigh no params', ['r1 = 7', 'r2 = 0', 'r3 = 0', 'r4 = 0', 'call bpf_redirect_neigh#152']],
+  ['redirect_neigh params', ['r1 = 7', 'r2 = r10', 'r2 += -16', 'r3 = 16', 'r4 = 0', 'call bpf_redirect_neigh#152']],
+  ['redirect_neigh flags', ['r1 = 7', 'r2 = 0', 'r3 = 0', 'r4 = 1', 'call bpf_redirect_neigh#152']],
 ];
 
 function program(call: readonly string[]): Uint8Array {

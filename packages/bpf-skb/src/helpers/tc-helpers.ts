@@ -467,6 +467,39 @@ function skbChangeTail(env: HelperEnv): number {
   return setR0(env, 0);
 }
 
+/** BPF_SKB_MAX_LEN = SKB_MAX_ALLOC on x86-64: (4096 << 2) - SKB_DATA_ALIGN(sizeof(struct skb_shared_info)). */
+const BPF_SKB_MAX_LEN = 16384 - 320;
+
+/** bpf_skb_change_head(skb, head_room, flags): head_room zero bytes in front, MAC header reset there. */
+function skbChangeHead(env: HelperEnv): number {
+  const s = enter(env);
+  const skb = s.ctx.skb;
+  const room = argLo(env, 2) >>> 0;
+  const newLen = skb.len + room;
+  if (argHi(env, 3) !== 0 || argLo(env, 3) !== 0 || (skb.gsoSize === 0 && newLen > BPF_SKB_MAX_LEN) || newLen > 0xffffffff) {
+    leave(s);
+    return setR0(env, EINVAL);
+  }
+  if (skb.dataOff < room) skb.expandHead(room - skb.dataOff, 0);
+  skb.push(room);
+  skb.buf.fill(0, skb.dataOff, skb.dataOff + room);
+  skb.resetMacHeader();
+  skb.macLen = skb.networkHeader >= 0 ? skb.networkHeader - skb.macHeader : 0;
+  leave(s);
+  return setR0(env, 0);
+}
+
+/** bpf_redirect_neigh(ifindex, params, plen, flags): plen 0 or ≥ sizeof(struct bpf_redir_neigh) (20), flags 0. */
+function redirectNeigh(env: HelperEnv): number {
+  const s = st(env);
+  const plen = argLo(env, 3) >>> 0;
+  if ((plen !== 0 && plen < 20) || argLo(env, 4) !== 0 || argHi(env, 4) !== 0) return setR0(env, TC_ACT_SHOT);
+  s.redirectIfindex = argLo(env, 1) >>> 0;
+  s.redirectFlags = 0;
+  s.redirectPeer = false;
+  return setR0(env, TC_ACT_REDIRECT);
+}
+
 /** bpf_skb_pull_data(skb, len): the data is always linear here. */
 function skbPullData(env: HelperEnv): number {
   const s = enter(env);
@@ -586,4 +619,6 @@ export const TC_HELPERS: readonly HelperDef[] = Object.freeze([
   { proto: proto(BPF_FUNC.skb_ecn_set_ce, RET.INTEGER, [P]), fn: skbEcnSetCe },
   { proto: proto(BPF_FUNC.csum_level, RET.INTEGER, [P, A]), fn: csumLevel },
   { proto: proto(BPF_FUNC.redirect_peer, RET.INTEGER, [A, A]), fn: redirectPeer },
+  { proto: proto(BPF_FUNC.skb_change_head, RET.INTEGER, [P, A, A], { changesPktData: true }), fn: skbChangeHead },
+  { proto: proto(BPF_FUNC.redirect_neigh, RET.INTEGER, [A, ARG.PTR_TO_MEM_OR_NULL, ARG.CONST_SIZE_OR_ZERO, A]), fn: redirectNeigh },
 ]);
