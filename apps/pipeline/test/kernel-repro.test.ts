@@ -1,11 +1,13 @@
-// The same topology and traffic on this machine's kernel: examples/kernel-repro.tcbpf
-// is run in the simulator and, line by line, with the real ip/tc in two
-// network namespaces made for the test (replay = AF_PACKET sends of the same
-// capture, test/send_pcap.py). Per-device packet/byte counters and the
-// `tc -s qdisc show` text must be identical; for `tc -s class show` the class
-// lines and their Sent/backlog lines (tokens depend on wall-clock time).
+// The same topology and traffic on this machine's kernel: every example whose
+// first line is `# kernel-reproducible` runs in the simulator and, line by
+// line, with the real ip/tc in network namespaces made for the test (the
+// scenario's `default` namespace is one of them too; replay/send = AF_PACKET
+// sends of the same frames, test/send_pcap.py). Per-device packet/byte
+// counters and the `tc -s qdisc show` text must be identical; for
+// `tc -s class show` the class lines and their Sent/backlog lines (htb tokens
+// depend on wall-clock time).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,7 +17,7 @@ import { runScenario, splitWords } from '../src/index.js';
 const k = kernelOracle();
 const py = hasTool('python3');
 const examples = join(import.meta.dirname, '..', 'examples');
-const file = 'kernel-repro.tcbpf';
+const files = readdirSync(examples).filter((f) => f.endsWith('.tcbpf') && readFileSync(join(examples, f), 'utf8').startsWith('# kernel-reproducible'));
 const tmp = mkdtempSync(join(tmpdir(), 'tcbpf-krepro-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -23,59 +25,80 @@ function classLines(s: string): string {
   return s.split('\n').filter((l) => l.startsWith('class ') || l.startsWith(' Sent') || l.startsWith(' backlog')).join('\n');
 }
 
-describe.skipIf(!k.ok || !py)(`kernel reproduction of examples/${file} (kernel: ${k.ok ? (py ? 'ok' : 'python3 missing') : k.reason})`, () => {
-  it('same per-device counters and tc -s output as Linux', () => {
-    const text = readFileSync(join(examples, file), 'utf8');
-    const simShows: string[] = [];
-    const sim = runScenario(file, text, { outDir: tmp, inDir: examples, print: (s) => simShows.push(s) });
+interface Counters { rx: [number, number]; tx: [number, number] }
 
-    const nets = new Map<string, Netns>();
-    const kernShows: string[] = [];
-    try {
-      for (const line of text.split('\n')) {
-        const w = splitWords(line).map((x) => x.text);
-        if (w.length === 0) continue;
-        if (w[0] === 'ip' && w[1] === 'netns') {
-          const ns = new Netns('krepro');
-          // no IPv6 autoconfiguration traffic in the counters
-          ns.run('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
-          nets.set(w[3]!, ns);
-          continue;
-        }
-        if (w[0] === 'sleep') {
-          spawnSync('sleep', [w[1]!]);
-          continue;
-        }
-        const ni = w.indexOf('-n');
-        const ns = nets.get(w[ni + 1]!)!;
-        const args = w.filter((_, i) => i !== ni && i !== ni + 1);
-        if (args[0] === 'capture') continue;
-        if (args[0] === 'replay') {
-          ns.run('python3', [join(import.meta.dirname, 'send_pcap.py'), args[2]!, join(examples, args[4]!)]);
-          continue;
-        }
-        const j = args.indexOf('netns');
-        if (j >= 0) args[j + 1] = nets.get(args[j + 1]!)!.name;
-        const out = ns.run(args[0]!, args.slice(1));
-        if (args.includes('show')) kernShows.push(out);
-      }
-      // per-device counters
-      const counters = (name: string, dev: string): { rx: [number, number]; tx: [number, number] } => {
-        const j = JSON.parse(nets.get(name)!.run('ip', ['-j', '-s', 'link', 'show', 'dev', dev])) as { stats64: { rx: { packets: number; bytes: number }; tx: { packets: number; bytes: number } } }[];
-        const s = j[0]!.stats64;
-        return { rx: [s.rx.packets, s.rx.bytes], tx: [s.tx.packets, s.tx.bytes] };
-      };
-      for (const d of sim.devices) {
-        const kc = counters(d.ns, d.dev);
-        expect({ dev: d.dev, rx: [d.rxPackets, d.rxBytes], tx: [d.txPackets, d.txBytes] }).toEqual({ dev: d.dev, ...kc });
-      }
-      expect(sim.devices.find((d) => d.dev === 'vb')!.rxPackets).toBe(64);
-      expect(simShows.length).toBe(kernShows.length);
-      expect(simShows[0]).toBe(kernShows[0]);
-      expect(classLines(simShows[1]!)).toBe(classLines(kernShows[1]!));
-      expect(simShows[2]).toBe(kernShows[2]);
-    } finally {
-      for (const ns of nets.values()) ns.close();
+/** Run the scenario's lines with the real tools; returns the show outputs and a counter reader. */
+function runOnKernel(text: string, nets: Map<string, Netns>): { shows: string[]; counters: (ns: string, dev: string) => Counters } {
+  const shows: string[] = [];
+  const netOf = (name: string): Netns => {
+    let ns = nets.get(name);
+    if (ns === undefined) {
+      ns = new Netns('krepro');
+      // no IPv6 autoconfiguration traffic in the counters
+      ns.run('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+      nets.set(name, ns);
     }
+    return ns;
+  };
+  netOf('default');
+  for (const line of text.split('\n')) {
+    const w = splitWords(line).map((x) => x.text);
+    if (w.length === 0) continue;
+    if (w[0] === 'ip' && w[1] === 'netns') {
+      netOf(w[3]!);
+      continue;
+    }
+    if (w[0] === 'sleep') {
+      spawnSync('sleep', [w[1]!]);
+      continue;
+    }
+    const ni = w.indexOf('-n');
+    const ns = netOf(ni < 0 ? 'default' : w[ni + 1]!);
+    const args = ni < 0 ? w : w.filter((_, i) => i !== ni && i !== ni + 1);
+    if (args[0] === 'capture') continue;
+    if (args[0] === 'replay' || args[0] === 'send') {
+      if (args[3] !== 'egress') throw new Error(`kernel reproduction sends on egress only: ${line}`);
+      const what = args[0] === 'send' ? ['--hex', args[4]!] : [join(examples, args[4]!)];
+      ns.run('python3', [join(import.meta.dirname, 'send_pcap.py'), args[2]!, ...what]);
+      continue;
+    }
+    const j = args.indexOf('netns');
+    if (j >= 0) args[j + 1] = netOf(args[j + 1]!).name;
+    const out = ns.run(args[0]!, args.slice(1));
+    if (args.includes('show')) shows.push(out);
+  }
+  return {
+    shows,
+    counters: (name, dev) => {
+      const j = JSON.parse(netOf(name).run('ip', ['-j', '-s', 'link', 'show', 'dev', dev])) as { stats64: { rx: { packets: number; bytes: number }; tx: { packets: number; bytes: number } } }[];
+      const s = j[0]!.stats64;
+      return { rx: [s.rx.packets, s.rx.bytes], tx: [s.tx.packets, s.tx.bytes] };
+    },
+  };
+}
+
+describe.skipIf(!k.ok || !py)(`kernel reproduction of examples (kernel: ${k.ok ? (py ? 'ok' : 'python3 missing') : k.reason})`, () => {
+  it('there are kernel-reproducible examples', () => {
+    expect(files.length).toBeGreaterThanOrEqual(2);
   });
+  for (const file of files) {
+    it(`${file}: same per-device counters and tc -s output as Linux`, () => {
+      const text = readFileSync(join(examples, file), 'utf8');
+      const simShows: string[] = [];
+      const sim = runScenario(file, text, { outDir: join(tmp, file), inDir: examples, print: (s) => simShows.push(s) });
+      const nets = new Map<string, Netns>();
+      try {
+        const kern = runOnKernel(text, nets);
+        for (const d of sim.devices) expect({ dev: d.dev, rx: [d.rxPackets, d.rxBytes], tx: [d.txPackets, d.txBytes] }).toEqual({ dev: d.dev, ...kern.counters(d.ns, d.dev) });
+        expect(sim.devices.reduce((n, d) => n + d.rxPackets, 0)).toBeGreaterThan(0);
+        expect(simShows.length).toBe(kern.shows.length);
+        simShows.forEach((s, i) => {
+          if (s.startsWith('class ')) expect(classLines(s)).toBe(classLines(kern.shows[i]!));
+          else expect(s).toBe(kern.shows[i]);
+        });
+      } finally {
+        for (const ns of nets.values()) ns.close();
+      }
+    });
+  }
 });
