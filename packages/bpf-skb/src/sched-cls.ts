@@ -39,14 +39,18 @@ function ldPacket(env: HelperEnv, offset: number, size: number): number {
   return size === 1 ? v.getUint8(at) : size === 2 ? v.getUint16(at, false) : v.getUint32(at, false);
 }
 
+const TC_IDS: ReadonlySet<number> = new Set(TC_HELPERS.map((h) => h.proto.id));
+/** The helpers of tc programs: the base ones, with the tc versions where tc has its own (perf_event_output). */
+const ALL_TC_HELPERS = Object.freeze([...BASE_HELPERS.filter((h) => !TC_IDS.has(h.proto.id)), ...TC_HELPERS]);
+
 /** SCHED_CLS program-type ops for @tcbpf/ebpf (base + tc helpers, LD_ABS/IND). */
-export const SCHED_CLS: ProgTypeOps = makeProgType({ type: BPF_PROG_TYPE.SCHED_CLS, name: 'sched_cls', ctxSize: 192, helpers: TC_HELPERS, ldPacket });
+export const SCHED_CLS: ProgTypeOps = makeProgType({ type: BPF_PROG_TYPE.SCHED_CLS, name: 'sched_cls', ctxSize: 192, helpers: ALL_TC_HELPERS, baseHelpers: false, ldPacket });
 /** SCHED_ACT (act_bpf): the same context, helpers and rules as SCHED_CLS. */
-export const SCHED_ACT: ProgTypeOps = makeProgType({ type: BPF_PROG_TYPE.SCHED_ACT, name: 'sched_act', ctxSize: 192, helpers: TC_HELPERS, ldPacket });
+export const SCHED_ACT: ProgTypeOps = makeProgType({ type: BPF_PROG_TYPE.SCHED_ACT, name: 'sched_act', ctxSize: 192, helpers: ALL_TC_HELPERS, baseHelpers: false, ldPacket });
 
 /** Helper ids tcbpf implements for tc programs, ascending. */
 export function implementedTcHelpers(): number[] {
-  return [...BASE_HELPERS, ...TC_HELPERS].map((h) => h.proto.id).sort((a, b) => a - b);
+  return ALL_TC_HELPERS.map((h) => h.proto.id).sort((a, b) => a - b);
 }
 
 /** A BpfSyscall with the SCHED_CLS and SCHED_ACT types registered. */

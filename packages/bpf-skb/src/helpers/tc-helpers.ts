@@ -8,8 +8,8 @@
 // kernel's argument checks and negative-errno returns, and
 // include/linux/if_vlan.h / net/core/skbuff.c skb_vlan_push/skb_vlan_pop.
 // Per-packet paths allocate nothing and never throw.
-import { ARG, HELPER_CTRL, RET, proto, type HelperDef, type HelperEnv } from '@tcbpf/ebpf';
-import { BPF_FUNC } from '@tcbpf/uapi';
+import { ARG, FdArrayMap, HELPER_CTRL, MAP_HANDLE_HI, PerfEventBuffer, RET, proto, type HelperDef, type HelperEnv } from '@tcbpf/ebpf';
+import { BPF_FUNC, BPF_MAP_TYPE } from '@tcbpf/uapi';
 import {
   CHECKSUM, VLAN_HLEN, csumAdd, csumPartial, csumReplace2, csumReplace4, csumReplaceByDiff, csumSub, inetProtoCsumReplace2,
   inetProtoCsumReplace4, inetProtoCsumReplaceByDiff, type SkBuff,
@@ -588,6 +588,41 @@ function skbEcnSetCe(env: HelperEnv): number {
   return setR0(env, 1);
 }
 
+/**
+ * bpf_skb_event_output (bpf_perf_event_output for skb programs): the record is
+ * `meta` followed by the first `(flags & BPF_F_CTXLEN_MASK) >> 32` bytes of the
+ * packet; flags' low 32 bits are the PERF_EVENT_ARRAY index or BPF_F_CURRENT_CPU.
+ */
+function skbEventOutput(env: HelperEnv): number {
+  const skb = st(env).ctx.skb;
+  if (argHi(env, 2) !== MAP_HANDLE_HI) return HELPER_CTRL.FAULT;
+  const m = env.kernel.mapByHandle(argLo(env, 2));
+  if (!(m instanceof FdArrayMap) || m.type !== BPF_MAP_TYPE.PERF_EVENT_ARRAY) return HELPER_CTRL.FAULT;
+  const size = argLo(env, 5) >>> 0;
+  const idx = memIdx(env, argHi(env, 4), argLo(env, 4), size);
+  if (idx < 0) return HELPER_CTRL.FAULT;
+  const fhi = argHi(env, 3) >>> 0;
+  if ((fhi & ~0xfffff) !== 0) return setR0(env, EINVAL);
+  const skbSize = fhi;
+  if (skbSize > skb.len) return setR0(env, EFAULT);
+  const flo = argLo(env, 3) >>> 0;
+  const index = flo === 0xffffffff ? env.cpu : flo;
+  if (index >= m.maxEntries) return setR0(env, -7 /* E2BIG */);
+  const ev = m.slot(index);
+  if (!(ev instanceof PerfEventBuffer)) return setR0(env, -2 /* ENOENT */);
+  if (ev.cpu !== env.cpu) return setR0(env, -95 /* EOPNOTSUPP */);
+  if (ev.records.length >= ev.capacity) {
+    ev.lost++;
+    return setR0(env, -28 /* ENOSPC */);
+  }
+  const rec = new Uint8Array(size + skbSize);
+  const off = argLo(env, 4) >>> 0;
+  rec.set(regionBytes(env, idx).subarray(off, off + size), 0);
+  rec.set(skb.buf.subarray(skb.dataOff, skb.dataOff + skbSize), size);
+  ev.records.push(rec);
+  return setR0(env, 0);
+}
+
 /** Helpers returning 0 in a namespace without sockets, cgroups or routes with realms. */
 function zero(env: HelperEnv): number {
   return setR0(env, 0);
@@ -596,7 +631,7 @@ function zero(env: HelperEnv): number {
 const P = ARG.PTR_TO_CTX;
 const A = ARG.ANYTHING;
 
-/** The tc helpers tcbpf implements for SCHED_CLS/SCHED_ACT (beyond @tcbpf/ebpf's BASE_HELPERS). */
+/** The tc helpers tcbpf implements for SCHED_CLS/SCHED_ACT (with @tcbpf/ebpf's BASE_HELPERS; perf_event_output replaces the base one). */
 export const TC_HELPERS: readonly HelperDef[] = Object.freeze([
   { proto: proto(BPF_FUNC.skb_store_bytes, RET.INTEGER, [P, A, ARG.PTR_TO_MEM, ARG.CONST_SIZE, A], { changesPktData: true }), fn: skbStoreBytes },
   { proto: proto(BPF_FUNC.l3_csum_replace, RET.INTEGER, [P, A, A, A, A], { changesPktData: true }), fn: l3CsumReplace },
@@ -619,6 +654,7 @@ export const TC_HELPERS: readonly HelperDef[] = Object.freeze([
   { proto: proto(BPF_FUNC.skb_ecn_set_ce, RET.INTEGER, [P]), fn: skbEcnSetCe },
   { proto: proto(BPF_FUNC.csum_level, RET.INTEGER, [P, A]), fn: csumLevel },
   { proto: proto(BPF_FUNC.redirect_peer, RET.INTEGER, [A, A]), fn: redirectPeer },
+  { proto: proto(BPF_FUNC.perf_event_output, RET.INTEGER, [P, ARG.CONST_MAP_PTR, A, ARG.PTR_TO_MEM, ARG.CONST_SIZE_OR_ZERO]), fn: skbEventOutput },
   { proto: proto(BPF_FUNC.skb_change_head, RET.INTEGER, [P, A, A], { changesPktData: true }), fn: skbChangeHead },
   { proto: proto(BPF_FUNC.redirect_neigh, RET.INTEGER, [A, ARG.PTR_TO_MEM_OR_NULL, ARG.CONST_SIZE_OR_ZERO, A]), fn: redirectNeigh },
 ]);
