@@ -2,7 +2,7 @@
 // appended (BPF_F_CTXLEN_MASK) into a PERF_EVENT_ARRAY read back as records,
 // bpf_ringbuf_output read back with consume(); and the helper's error returns
 // (flags, ctx length, index, empty slot) compared with this machine's kernel.
-import { RingBufMap, assembleKernel, encodeInsns } from '@tcbpf/ebpf';
+import { assembleKernel, encodeInsns, type RingBufMap } from '@tcbpf/ebpf';
 import { buildFrame } from '@tcbpf/skb';
 import { BpfOracle, bpfOracle, must } from '@tcbpf/testing';
 import { BPF_MAP_TYPE } from '@tcbpf/uapi';
