@@ -7,7 +7,7 @@ export { Args, UsageError, splitWords, matches } from './iproute2/args.js';
 export type { Word } from './iproute2/args.js';
 export { parseTc, encodeTcRequest, execTc } from './iproute2/tc.js';
 export type { TcRequest, TcCommand } from './iproute2/tc.js';
-export { QDISC_KINDS, printQdiscMsg } from './iproute2/tc-qdisc.js';
+export { QDISC_KINDS, printQdiscMsg, qdiscMsgJson } from './iproute2/tc-qdisc.js';
 export type { QdiscKind } from './iproute2/tc-qdisc.js';
 export { FILTER_KINDS, printFilterMsg } from './iproute2/tc-filter.js';
 export type { FilterKind } from './iproute2/tc-filter.js';

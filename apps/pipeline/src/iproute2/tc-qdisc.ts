@@ -13,6 +13,8 @@ export interface QdiscKind {
   readonly parseQopt: (a: Args, w: NlWriter) => void;
   /** Print TCA_OPTIONS (text after the qdisc head). */
   readonly printQopt: (opt: Uint8Array) => string;
+  /** TCA_OPTIONS as `tc -j` prints them (the "options" object). */
+  readonly jsonQopt: (opt: Uint8Array) => Record<string, unknown>;
   /** Class options (classful kinds). */
   readonly parseCopt?: (a: Args, w: NlWriter) => void;
   readonly printCopt?: (opt: Uint8Array) => string;
@@ -73,6 +75,20 @@ function htbPrintOpt(opt: Uint8Array): string {
   }
   if (tb.has(TCA_HTB.DIRECT_QLEN)) s += ` direct_qlen ${tb.u32(TCA_HTB.DIRECT_QLEN)}`;
   return s;
+}
+
+function htbJsonOpt(opt: Uint8Array): Record<string, unknown> {
+  const tb = parseAttrs(opt, 0, opt.length, TCA_HTB.MAX);
+  const o: Record<string, unknown> = {};
+  if (tb.has(TCA_HTB.INIT)) {
+    const g = dv(tb.data(TCA_HTB.INIT));
+    const defcls = g.getUint32(8, true);
+    o.r2q = g.getUint32(4, true);
+    o.default = defcls === 0 ? '0' : `0x${defcls.toString(16)}`;
+    o.direct_packets_stat = g.getUint32(16, true);
+  }
+  if (tb.has(TCA_HTB.DIRECT_QLEN)) o.direct_qlen = tb.u32(TCA_HTB.DIRECT_QLEN);
+  return o;
 }
 
 /** q_htb.c htb_parse_class_opt (Ethernet link layer, no overhead/mpu words). */
@@ -190,6 +206,20 @@ function fifoPrintOpt(bytes: boolean): (opt: Uint8Array) => string {
   return (opt) => (opt.length < 4 ? '' : bytes ? `limit ${sprintSize(dv(opt).getUint32(0, true))}` : `limit ${dv(opt).getUint32(0, true)}p`);
 }
 
+function fifoJsonOpt(opt: Uint8Array): Record<string, unknown> {
+  return opt.length < 4 ? {} : { limit: dv(opt).getUint32(0, true) };
+}
+
+function prioJsonOpt(opt: Uint8Array): Record<string, unknown> {
+  if (opt.length < 20) return {};
+  const v = dv(opt);
+  const map: number[] = [];
+  for (let i = 0; i < 16; i++) map.push(v.getUint8(4 + i));
+  return { bands: v.getInt32(0, true), priomap: map, multiqueue: false };
+}
+
+const noJson = (): Record<string, unknown> => ({});
+
 const PRIO_DEFAULT_MAP = Object.freeze([1, 2, 2, 2, 1, 2, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]);
 
 /** q_prio.c prio_parse_opt: `bands N` `priomap P...` → tc_prio_qopt (+ empty compat nest). */
@@ -227,14 +257,14 @@ function prioPrintOpt(opt: Uint8Array): string {
 
 /** The qdisc kinds this model knows (extension point: add a kind here). */
 export const QDISC_KINDS: Readonly<Record<string, QdiscKind>> = Object.freeze({
-  ingress: Object.freeze({ parseQopt: noOptions('ingress'), printQopt: () => '' }),
-  clsact: Object.freeze({ parseQopt: noOptions('clsact'), printQopt: () => '' }),
-  noqueue: Object.freeze({ parseQopt: noOptions('noqueue'), printQopt: () => '' }),
-  htb: Object.freeze({ parseQopt: htbParseOpt, printQopt: htbPrintOpt, parseCopt: htbParseClassOpt, printCopt: htbPrintCopt, printClassXstats: htbPrintXstats }),
-  prio: Object.freeze({ parseQopt: prioParseOpt, printQopt: prioPrintOpt }),
-  pfifo_fast: Object.freeze({ parseQopt: noOptions('pfifo_fast'), printQopt: prioPrintOpt }),
-  pfifo: Object.freeze({ parseQopt: fifoParseOpt(false), printQopt: fifoPrintOpt(false) }),
-  bfifo: Object.freeze({ parseQopt: fifoParseOpt(true), printQopt: fifoPrintOpt(true) }),
+  ingress: Object.freeze({ parseQopt: noOptions('ingress'), printQopt: () => '', jsonQopt: noJson }),
+  clsact: Object.freeze({ parseQopt: noOptions('clsact'), printQopt: () => '', jsonQopt: noJson }),
+  noqueue: Object.freeze({ parseQopt: noOptions('noqueue'), printQopt: () => '', jsonQopt: noJson }),
+  htb: Object.freeze({ parseQopt: htbParseOpt, printQopt: htbPrintOpt, jsonQopt: htbJsonOpt, parseCopt: htbParseClassOpt, printCopt: htbPrintCopt, printClassXstats: htbPrintXstats }),
+  prio: Object.freeze({ parseQopt: prioParseOpt, printQopt: prioPrintOpt, jsonQopt: prioJsonOpt }),
+  pfifo_fast: Object.freeze({ parseQopt: noOptions('pfifo_fast'), printQopt: prioPrintOpt, jsonQopt: prioJsonOpt }),
+  pfifo: Object.freeze({ parseQopt: fifoParseOpt(false), printQopt: fifoPrintOpt(false), jsonQopt: fifoJsonOpt }),
+  bfifo: Object.freeze({ parseQopt: fifoParseOpt(true), printQopt: fifoPrintOpt(true), jsonQopt: fifoJsonOpt }),
 });
 
 /** Parsed head of a `tc qdisc|class` command. */
@@ -371,4 +401,42 @@ export function printQdiscMsg(msg: Uint8Array, o: { cls: boolean; stats: boolean
     if (o.cls) s += '\n';
   }
   return s;
+}
+
+/** print_qdisc() in JSON mode (`tc -j [-s] qdisc show`): one dump message as an object, or null when filtered out. */
+export function qdiscMsgJson(msg: Uint8Array, o: { stats: boolean; filterIfindex: number; ifname: (i: number) => string }): Record<string, unknown> | null {
+  const v = dv(msg);
+  const ifindex = v.getInt32(20, true);
+  const handle = v.getUint32(24, true);
+  const parent = v.getUint32(28, true);
+  const info = v.getUint32(32, true);
+  const tb = parseAttrs(msg, 36, v.getUint32(0, true), TCA.MAX);
+  if (!tb.has(TCA.KIND) || (o.filterIfindex !== 0 && ifindex !== o.filterIfindex)) return null;
+  const kind = tb.str(TCA.KIND);
+  const j: Record<string, unknown> = { kind, handle: `${(handle >>> 16).toString(16)}:` };
+  if (o.filterIfindex === 0 || o.filterIfindex !== ifindex) j.dev = o.ifname(ifindex);
+  if (parent === TC_H.ROOT) j.root = true;
+  else if (parent !== 0) j.parent = sprintTcClassid(parent);
+  if (info !== 1) j.refcnt = info;
+  if (tb.has(TCA.INGRESS_BLOCK)) j.ingress_block = tb.u32(TCA.INGRESS_BLOCK);
+  if (tb.has(TCA.EGRESS_BLOCK)) j.egress_block = tb.u32(TCA.EGRESS_BLOCK);
+  const k = QDISC_KINDS[kind];
+  j.options = tb.has(TCA.OPTIONS) && k !== undefined ? k.jsonQopt(tb.data(TCA.OPTIONS)) : {};
+  if (o.stats && tb.has(TCA.STATS2)) {
+    const st = tb.nested(TCA.STATS2, 16);
+    if (st.has(1)) {
+      const b = dv(st.data(1));
+      j.bytes = b.getUint32(0, true) + b.getUint32(4, true) * 2 ** 32;
+      j.packets = b.getUint32(8, true);
+    }
+    if (st.has(3)) {
+      const q = dv(st.data(3));
+      j.drops = q.getUint32(8, true);
+      j.overlimits = q.getUint32(16, true);
+      j.requeues = q.getUint32(12, true);
+      j.backlog = q.getUint32(4, true);
+      j.qlen = q.getUint32(0, true);
+    }
+  }
+  return j;
 }
