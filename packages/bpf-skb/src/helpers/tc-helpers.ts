@@ -500,6 +500,63 @@ function redirectNeigh(env: HelperEnv): number {
   return setR0(env, TC_ACT_REDIRECT);
 }
 
+/** bpf_skb_net_hdr_push: `len` zero bytes inserted after the first `off` bytes; headers move with the data. */
+function netHdrPush(skb: SkBuff, off: number, len: number): number {
+  const transSame = skb.transportHeader === skb.networkHeader;
+  if (skb.dataOff < len) skb.expandHead(len - skb.dataOff, 0);
+  skb.push(len);
+  const d = skb.dataOff;
+  skb.buf.copyWithin(d, d + len, d + len + off);
+  skb.buf.fill(0, d + off, d + off + len);
+  if (skb.macHeader >= 0) skb.macHeader -= len;
+  if (skb.networkHeader >= 0) skb.networkHeader -= len;
+  if (transSame) skb.transportHeader = skb.networkHeader;
+  return 0;
+}
+
+/** bpf_skb_net_hdr_pop: `len` bytes after the first `off` bytes removed. */
+function netHdrPop(skb: SkBuff, off: number, len: number): number {
+  const transSame = skb.transportHeader === skb.networkHeader;
+  if (off + len > skb.len) return ENOMEM;
+  const old = skb.dataOff;
+  skb.pull(len);
+  postpullRcsum(skb, old + off, len);
+  skb.buf.copyWithin(skb.dataOff, old, old + off);
+  if (skb.macHeader >= 0) skb.macHeader += len;
+  if (skb.networkHeader >= 0) skb.networkHeader += len;
+  if (transSame) skb.transportHeader = skb.networkHeader;
+  return 0;
+}
+
+/** bpf_skb_change_proto(skb, proto, flags): IPv4 <-> IPv6 room change (20 bytes) at the network header. */
+function skbChangeProto(env: HelperEnv): number {
+  const s = enter(env);
+  const skb = s.ctx.skb;
+  if (argHi(env, 3) !== 0 || argLo(env, 3) !== 0) {
+    leave(s);
+    return setR0(env, EINVAL);
+  }
+  const pb = argLo(env, 2) & 0xffff; // __be16 as loaded little-endian
+  const to = ((pb & 0xff) << 8) | (pb >>> 8);
+  const off = skb.macHeader >= 0 && skb.networkHeader >= 0 ? skb.networkHeader - skb.macHeader : 0;
+  let ret: number;
+  if (skb.protocol === ETH_P_IP && to === ETH_P_IPV6 && (argLo(env, 2) >>> 16) === 0 && argHi(env, 2) === 0) {
+    ret = netHdrPush(skb, off, 20);
+    if (ret === 0) {
+      skb.protocol = ETH_P_IPV6;
+      skb.clearHash();
+    }
+  } else if (skb.protocol === ETH_P_IPV6 && to === ETH_P_IP && (argLo(env, 2) >>> 16) === 0 && argHi(env, 2) === 0) {
+    ret = netHdrPop(skb, off, 20);
+    if (ret === 0) {
+      skb.protocol = ETH_P_IP;
+      skb.clearHash();
+    }
+  } else ret = ENOTSUPP;
+  leave(s);
+  return setR0(env, ret);
+}
+
 /** bpf_skb_pull_data(skb, len): the data is always linear here. */
 function skbPullData(env: HelperEnv): number {
   const s = enter(env);
@@ -655,6 +712,7 @@ export const TC_HELPERS: readonly HelperDef[] = Object.freeze([
   { proto: proto(BPF_FUNC.csum_level, RET.INTEGER, [P, A]), fn: csumLevel },
   { proto: proto(BPF_FUNC.redirect_peer, RET.INTEGER, [A, A]), fn: redirectPeer },
   { proto: proto(BPF_FUNC.perf_event_output, RET.INTEGER, [P, ARG.CONST_MAP_PTR, A, ARG.PTR_TO_MEM, ARG.CONST_SIZE_OR_ZERO]), fn: skbEventOutput },
+  { proto: proto(BPF_FUNC.skb_change_proto, RET.INTEGER, [P, A, A], { changesPktData: true }), fn: skbChangeProto },
   { proto: proto(BPF_FUNC.skb_change_head, RET.INTEGER, [P, A, A], { changesPktData: true }), fn: skbChangeHead },
   { proto: proto(BPF_FUNC.redirect_neigh, RET.INTEGER, [A, ARG.PTR_TO_MEM_OR_NULL, ARG.CONST_SIZE_OR_ZERO, A]), fn: redirectNeigh },
 ]);
