@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { KernelError } from '@tcbpf/base';
 import { HOOK, PcapWriter, SkBuff, readCaptureFile, type DropReason, type NetDevice } from '@tcbpf/skb';
-import { TCF_ALL_KINDS, TcClient, TcKernel, type TcNet } from '@tcbpf/tcf';
+import { TCF_ALL_KINDS, TcClient, TcKernel, type TcKinds, type TcNet, type TcSkb, type TcfProto, type TcfProtoOps, type TcfResult } from '@tcbpf/tcf';
 import { Args, UsageError, splitWords } from './iproute2/args.js';
 import { execTc, parseTc } from './iproute2/tc.js';
 import type { TcEnv } from './iproute2/tc-action.js';
@@ -18,7 +18,7 @@ export interface TraceEntry {
   readonly pkt: number;
   readonly ns: string;
   readonly dev: string;
-  readonly event: 'rx' | 'tx' | 'ingress' | 'egress' | 'deliver' | 'drop';
+  readonly event: 'rx' | 'tx' | 'ingress' | 'egress' | 'filter' | 'deliver' | 'drop';
   readonly len: number;
   /** tc hook verdict (ingress/egress events): pass, drop, consumed (stolen/redirected/queued). */
   readonly verdict?: string;
@@ -26,6 +26,12 @@ export interface TraceEntry {
   readonly priority?: string;
   /** skb->tc_index after the ingress hook (the classid the classifier returned). */
   readonly classid?: string;
+  /** filter events: the classifier kind, the filter's priority and chain. */
+  readonly kind?: string;
+  readonly prio?: number;
+  readonly chain?: number;
+  /** filter events: the TC_ACT_* result after its actions (`unspec`: no match, try the next filter). */
+  readonly result?: string;
   /** Drop reason, as the kernel's SKB_DROP_REASON_* name suffix. */
   readonly reason?: DropReason;
 }
@@ -102,8 +108,29 @@ export class Scenario {
 
   constructor(opts: RunOptions) {
     this.#opts = opts;
-    this.kernel = new TcKernel({ kinds: TCF_ALL_KINDS, seed: opts.seed ?? 1 });
+    const trace = opts.trace;
+    this.kernel = new TcKernel({ kinds: trace === undefined ? TCF_ALL_KINDS : this.#tracedKinds(TCF_ALL_KINDS, trace), seed: opts.seed ?? 1 });
     this.#addNet('default');
+  }
+
+  /**
+   * The same kinds with classify wrapped to report each filter run with its
+   * result (only when tracing). Actions are not reported one by one: the tc
+   * core's action modules call their own ops, so there is no slot to wrap.
+   */
+  #tracedKinds(base: TcKinds, trace: (e: TraceEntry) => void): TcKinds {
+    const classifiers = base.classifiers.map((o): TcfProtoOps => Object.freeze({
+      ...o,
+      classify: (skb: TcSkb, tp: TcfProto, res: TcfResult): number => {
+        // the device and length before the filter's actions (a redirect moves the skb on)
+        const dev = skb.dev?.name ?? '?';
+        const len = skb.len;
+        const r = o.classify(skb, tp, res);
+        trace({ pkt: this.#pkt, ns: tp.net.name, dev, event: 'filter', len, kind: o.kind, prio: tp.prio >>> 16, chain: tp.chain.index, result: tcActName(r), classid: sprintTcClassid(res.classid) });
+        return r;
+      },
+    }));
+    return Object.freeze({ qdiscs: base.qdiscs, classifiers: Object.freeze(classifiers), actions: base.actions });
   }
 
   #addNet(name: string): TcNet {
@@ -394,6 +421,16 @@ export function runScenario(file: string, text: string, opts: RunOptions): RunRe
     throw e;
   }
   return sc.finish();
+}
+
+const TC_ACT_NAMES = Object.freeze(['ok', 'reclassify', 'shot', 'pipe', 'stolen', 'queued', 'repeat', 'redirect', 'trap', 'consumed']);
+
+/** TC_ACT_* value → lower-case name (goto chain / jump decoded). */
+function tcActName(r: number): string {
+  if (r === -1) return 'unspec';
+  if ((r & 0xf0000000) === 0x20000000) return `goto_chain ${r & 0x0fffffff}`;
+  if ((r & 0xf0000000) === 0x10000000) return `jump ${r & 0x0fffffff}`;
+  return TC_ACT_NAMES[r] ?? `${r}`;
 }
 
 function verdictName(v: number): string {
