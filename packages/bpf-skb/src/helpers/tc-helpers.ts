@@ -557,6 +557,74 @@ function skbChangeProto(env: HelperEnv): number {
   return setR0(env, ret);
 }
 
+const ADJ = Object.freeze({
+  FIXED_GSO: 1, ENCAP_L3_IPV4: 2, ENCAP_L3_IPV6: 4, ENCAP_L4_GRE: 8, ENCAP_L4_UDP: 16, NO_CSUM_RESET: 32, ENCAP_L2_ETH: 64,
+  DECAP_L3_IPV4: 128, DECAP_L3_IPV6: 256, MODE_NET: 0, MODE_MAC: 1,
+} as const);
+/** BPF_F_ADJ_ROOM_MASK without the ENCAP_L2 length byte (flags bits 56..63). */
+const ADJ_MASK_LO = ADJ.FIXED_GSO | ADJ.ENCAP_L3_IPV4 | ADJ.ENCAP_L3_IPV6 | ADJ.ENCAP_L4_GRE | ADJ.ENCAP_L4_UDP | ADJ.ENCAP_L2_ETH | ADJ.DECAP_L3_IPV4 | ADJ.DECAP_L3_IPV6;
+
+/**
+ * bpf_skb_adjust_room(skb, len_diff, mode, flags): insert (zeroed) or remove
+ * room after the MAC header (BPF_ADJ_ROOM_MAC) or after the IPv4/IPv6 header
+ * (BPF_ADJ_ROOM_NET); encapsulation flags switch skb->protocol to the outer L3.
+ */
+function skbAdjustRoom(env: HelperEnv): number {
+  const s = enter(env);
+  const skb = s.ctx.skb;
+  const r = adjustRoom(skb, argLo(env, 2), argLo(env, 3) >>> 0, argHi(env, 3), argLo(env, 4) >>> 0, argHi(env, 4) >>> 0);
+  leave(s);
+  return setR0(env, r);
+}
+
+function adjustRoom(skb: SkBuff, lenDiff: number, mode: number, modeHi: number, flo: number, fhi: number): number {
+  const abs = Math.abs(lenDiff);
+  const shrink = lenDiff < 0;
+  if ((flo & ~(ADJ_MASK_LO | ADJ.NO_CSUM_RESET)) !== 0 || (fhi & 0x00ffffff) !== 0) return EINVAL;
+  if (abs > 0xfff) return EFAULT;
+  if (skb.protocol !== ETH_P_IP && skb.protocol !== ETH_P_IPV6) return ENOTSUPP;
+  const baseLen = skb.protocol === ETH_P_IP ? 20 : 40;
+  let off = skb.macHeader >= 0 && skb.networkHeader >= 0 ? skb.networkHeader - skb.macHeader : 0;
+  if (modeHi !== 0) return ENOTSUPP;
+  if (mode === ADJ.MODE_NET) off += baseLen;
+  else if (mode !== ADJ.MODE_MAC) return ENOTSUPP;
+  let lenMin = baseLen;
+  const decap = flo & (ADJ.DECAP_L3_IPV4 | ADJ.DECAP_L3_IPV6);
+  if (decap !== 0) {
+    if (!shrink) return EINVAL;
+    if (decap === ADJ.DECAP_L3_IPV4) lenMin = 20;
+    else if (decap === ADJ.DECAP_L3_IPV6) lenMin = 40;
+    else return EINVAL;
+  }
+  const lenCur = skb.len - (skb.networkHeader - skb.dataOff);
+  if ((shrink && (abs >= lenCur || lenCur - abs < lenMin)) || (!shrink && skb.len + abs > BPF_SKB_MAX_LEN && skb.gsoSize === 0)) return ENOTSUPP;
+  let ret: number;
+  if (shrink) {
+    if ((flo & ~(ADJ.FIXED_GSO | ADJ.DECAP_L3_IPV4 | ADJ.DECAP_L3_IPV6 | ADJ.NO_CSUM_RESET)) !== 0 || fhi !== 0) return EINVAL;
+    ret = netHdrPop(skb, off, abs);
+    if (ret === 0 && decap !== 0) skb.protocol = decap === ADJ.DECAP_L3_IPV4 ? ETH_P_IP : ETH_P_IPV6;
+  } else {
+    const encap = (flo & (ADJ.ENCAP_L3_IPV4 | ADJ.ENCAP_L3_IPV6)) !== 0;
+    const innerMacLen = fhi >>> 24;
+    if (encap) {
+      if ((flo & ADJ.ENCAP_L3_IPV4) !== 0 && (flo & ADJ.ENCAP_L3_IPV6) !== 0) return EINVAL;
+      if ((flo & ADJ.ENCAP_L4_GRE) !== 0 && (flo & ADJ.ENCAP_L4_UDP) !== 0) return EINVAL;
+      if ((flo & ADJ.ENCAP_L2_ETH) !== 0 && innerMacLen < ETH_HLEN) return EINVAL;
+      if (innerMacLen > abs) return EINVAL;
+    }
+    ret = netHdrPush(skb, off, abs);
+    if (ret === 0 && encap) {
+      if (skb.protocol === ETH_P_IP && (flo & ADJ.ENCAP_L3_IPV6) !== 0) skb.protocol = ETH_P_IPV6;
+      else if (skb.protocol === ETH_P_IPV6 && (flo & ADJ.ENCAP_L3_IPV4) !== 0) skb.protocol = ETH_P_IP;
+    }
+  }
+  if (ret === 0 && (flo & ADJ.NO_CSUM_RESET) === 0 && skb.ipSummed === CHECKSUM.UNNECESSARY) {
+    skb.ipSummed = CHECKSUM.NONE;
+    skb.csumLevel = 0;
+  }
+  return ret;
+}
+
 /** bpf_skb_pull_data(skb, len): the data is always linear here. */
 function skbPullData(env: HelperEnv): number {
   const s = enter(env);
@@ -713,6 +781,7 @@ export const TC_HELPERS: readonly HelperDef[] = Object.freeze([
   { proto: proto(BPF_FUNC.redirect_peer, RET.INTEGER, [A, A]), fn: redirectPeer },
   { proto: proto(BPF_FUNC.perf_event_output, RET.INTEGER, [P, ARG.CONST_MAP_PTR, A, ARG.PTR_TO_MEM, ARG.CONST_SIZE_OR_ZERO]), fn: skbEventOutput },
   { proto: proto(BPF_FUNC.skb_change_proto, RET.INTEGER, [P, A, A], { changesPktData: true }), fn: skbChangeProto },
+  { proto: proto(BPF_FUNC.skb_adjust_room, RET.INTEGER, [P, A, A, A], { changesPktData: true }), fn: skbAdjustRoom },
   { proto: proto(BPF_FUNC.skb_change_head, RET.INTEGER, [P, A, A], { changesPktData: true }), fn: skbChangeHead },
   { proto: proto(BPF_FUNC.redirect_neigh, RET.INTEGER, [A, ARG.PTR_TO_MEM_OR_NULL, ARG.CONST_SIZE_OR_ZERO, A]), fn: redirectNeigh },
 ]);
