@@ -2,11 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackPackages } from '../src/index.js';
 
 const app = join(import.meta.dirname, '..');
-const tmp = mkdtempSync(join(tmpdir(), 'tcbpf-cli-'));
+// made in beforeAll: with a -t filter that skips every test, no hook runs and nothing is left behind
+let tmp = '';
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'tcbpf-cli-'));
+});
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function tcbpf(...args: string[]): { status: number; stdout: string; stderr: string } {

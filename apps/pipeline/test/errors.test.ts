@@ -5,12 +5,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fc, test } from '@fast-check/vitest';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCapture } from '@tcbpf/skb';
 import { fuzzRuns } from '@tcbpf/testing';
 import { Scenario, ScenarioError, runScenario } from '../src/index.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'tcbpf-err-'));
+// made in beforeAll: with a -t filter that skips every test, no hook runs and nothing is left behind
+let tmp = '';
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'tcbpf-err-'));
+});
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const SETUP = ['ip link add va type veth peer name vb', 'ip link set va up', 'ip link set vb up'];

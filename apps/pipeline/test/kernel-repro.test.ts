@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Netns, hasTool, kernelOracle } from '@tcbpf/testing';
 import { runScenario, splitWords } from '../src/index.js';
 
@@ -18,7 +18,11 @@ const k = kernelOracle();
 const py = hasTool('python3');
 const examples = join(import.meta.dirname, '..', 'examples');
 const files = readdirSync(examples).filter((f) => f.endsWith('.tcbpf') && readFileSync(join(examples, f), 'utf8').startsWith('# kernel-reproducible'));
-const tmp = mkdtempSync(join(tmpdir(), 'tcbpf-krepro-'));
+// made in beforeAll: with a -t filter that skips every test, no hook runs and nothing is left behind
+let tmp = '';
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'tcbpf-krepro-'));
+});
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function classLines(s: string): string {

@@ -4,13 +4,17 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatStats, runScenario, type TraceEntry } from '../src/index.js';
 
 const examples = join(import.meta.dirname, '..', 'examples');
 const expectedRoot = join(import.meta.dirname, 'expected');
 const update = process.env.TCBPF_UPDATE_EXPECTED === '1';
-const tmp = mkdtempSync(join(tmpdir(), 'tcbpf-e2e-'));
+// made in beforeAll: with a -t filter that skips every test, no hook runs and nothing is left behind
+let tmp = '';
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'tcbpf-e2e-'));
+});
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const scenarios = readdirSync(examples).filter((f) => f.endsWith('.tcbpf'));
