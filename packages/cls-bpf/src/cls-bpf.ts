@@ -1,0 +1,391 @@
+// Models net/sched/cls_bpf.c (Linux 6.18): the "bpf" classifier. Per tcf_proto a
+// list of programs (newest created first; a replace keeps its slot) and a handle
+// IDR (lowest free id in [1, INT_MAX]); classic programs from TCA_BPF_OPS/OPS_LEN
+// (kept verbatim for dumps), the direct-action verdict sanitisation, the
+// classid rules, actions run only without direct-action, the MAC header pushed
+// back at ingress, gen flags with the TC_SETUP_CLSBPF offload hook, and the
+// refusal errors (bare errno: bpf_policy is parsed with a NULL extack).
+import { KernelError, kerr } from '@tcbpf/base';
+import { ClassicFilter, decodeSockFilters, type ClassicEnv } from '@tcbpf/cbpf';
+import {
+  TcfExts,
+  TcfResult,
+  kerrFromCode,
+  tcSetupCbAdd,
+  tcSetupCbDestroy,
+  tcSetupCbReplace,
+  tcfBindFilter,
+  tcfUnbindFilter,
+  type FlowSetupCb,
+  type NlAttrs,
+  type NlWriter,
+  type Qdisc,
+  type TcAction,
+  type TcSkb,
+  type TcfChangeArgs,
+  type TcfProto,
+  type TcfProtoOps,
+} from '@tcbpf/tcf';
+import { TCA, TCA_BPF, TCA_BPF_FLAG, TCA_CLS_FLAGS, TC_ACT, TC_H } from '@tcbpf/uapi';
+
+/** BPF_MAXINSNS: the largest classic program. */
+export const CLS_BPF_MAX_OPS = 4096;
+/** CLS_BPF_NAME_LEN: TCA_BPF_NAME policy length. */
+export const CLS_BPF_NAME_LEN = 256;
+/** CLS_BPF_SUPPORTED_GEN_FLAGS: SKIP_HW | SKIP_SW. */
+export const CLS_BPF_SUPPORTED_GEN_FLAGS = TCA_CLS_FLAGS.SKIP_HW | TCA_CLS_FLAGS.SKIP_SW;
+/** Largest handle the allocator hands out (INT_MAX, inclusive). */
+export const CLS_BPF_HANDLE_MAX = 0x7fffffff;
+
+/** struct cls_bpf_prog. */
+export class ClsBpfProg {
+  readonly handle: number;
+  readonly res = new TcfResult();
+  exts = new TcfExts();
+  /** exts_integrated: direct-action. */
+  readonly extsIntegrated: boolean;
+  genFlags: number;
+  inHwCount = 0;
+  /** The user's sock_filter array, verbatim (bpf_ops). */
+  readonly ops: Uint8Array;
+  readonly filter: ClassicFilter;
+
+  constructor(handle: number, extsIntegrated: boolean, genFlags: number, ops: Uint8Array, filter: ClassicFilter) {
+    this.handle = handle;
+    this.extsIntegrated = extsIntegrated;
+    this.genFlags = genFlags;
+    this.ops = ops;
+    this.filter = filter;
+  }
+}
+
+/** struct cls_bpf_head. */
+export class ClsBpfHead {
+  /** plist, in classification (and dump) order. */
+  readonly list: ClsBpfProg[] = [];
+  /** handle_idr. */
+  readonly handles = new Map<number, ClsBpfProg>();
+}
+
+/** struct tc_cls_bpf_offload (command TC_CLSBPF_OFFLOAD), what TC_SETUP_CLSBPF callbacks receive. */
+export interface ClsBpfOffload {
+  readonly command: 'offload';
+  readonly prog: ClsBpfProg | null;
+  readonly oldprog: ClsBpfProg | null;
+  readonly chainIndex: number;
+  readonly protocol: number;
+  readonly prio: number;
+  readonly actions: readonly TcAction[];
+  readonly extsIntegrated: boolean;
+}
+
+/** Options of {@link createClsBpfOps}. */
+export interface ClsBpfOptions {
+  /** net.core.bpf_jit_enable: run the compiled form (default true) or the interpreter. */
+  readonly jit?: boolean;
+}
+
+function head(tp: TcfProto): ClsBpfHead {
+  return tp.root as ClsBpfHead;
+}
+
+/** cls_bpf_exec_opcode: the verdicts a direct-action program may return; the rest become UNSPEC. */
+function execOpcode(code: number): number {
+  switch (code) {
+    case TC_ACT.OK:
+    case TC_ACT.SHOT:
+    case TC_ACT.STOLEN:
+    case TC_ACT.TRAP:
+    case TC_ACT.REDIRECT:
+    case TC_ACT.UNSPEC:
+      return code;
+    default:
+      return TC_ACT.UNSPEC;
+  }
+}
+
+function tcFlagsValid(flags: number): boolean {
+  if (flags & ~CLS_BPF_SUPPORTED_GEN_FLAGS) return false;
+  return (flags & CLS_BPF_SUPPORTED_GEN_FLAGS) !== CLS_BPF_SUPPORTED_GEN_FLAGS;
+}
+
+/** Minimum payload length (NLA_U16/NLA_U32) per TCA_BPF_* type; 0 = none. */
+const MIN_LEN: Readonly<Record<number, number>> = Object.freeze({
+  [TCA_BPF.CLASSID]: 4,
+  [TCA_BPF.OPS_LEN]: 2,
+  [TCA_BPF.FD]: 4,
+  [TCA_BPF.FLAGS]: 4,
+  [TCA_BPF.FLAGS_GEN]: 4,
+});
+
+/** bpf_policy, validated in attribute order like nla_parse (first failure wins). */
+function validatePolicy(tb: NlAttrs): void {
+  const present: number[] = [];
+  for (let t = 1; t <= TCA_BPF.MAX; t++) if (tb.has(t)) present.push(t);
+  present.sort((a, b) => tb.at(a) - tb.at(b));
+  for (const t of present) {
+    const len = tb.len(t);
+    const min = MIN_LEN[t] ?? 0;
+    if (min && len < min) throw kerr('ERANGE');
+    if (t === TCA_BPF.OPS && len > CLS_BPF_MAX_OPS * 8) throw kerr('ERANGE');
+    if (t === TCA_BPF.NAME) {
+      const d = tb.data(t);
+      if (d.length === 0 || d.length > CLS_BPF_NAME_LEN + 1) throw kerr('EINVAL');
+      const z = d.indexOf(0);
+      if (z < 0 || z > CLS_BPF_NAME_LEN) throw kerr('EINVAL');
+    }
+  }
+}
+
+function offloadData(tp: TcfProto, prog: ClsBpfProg | null, oldprog: ClsBpfProg | null): ClsBpfOffload {
+  const obj = (prog ?? oldprog)!;
+  return { command: 'offload', prog, oldprog, chainIndex: tp.chain.index, protocol: tp.protocol, prio: tp.prio >>> 16, actions: obj.exts.actions, extsIntegrated: obj.extsIntegrated };
+}
+
+/** cls_bpf_offload_cmd: 0 or a negative errno. */
+function offloadCmd(tp: TcfProto, prog: ClsBpfProg | null, oldprog: ClsBpfProg | null, rollback: boolean): number {
+  const skipSw = prog !== null && (prog.genFlags & TCA_CLS_FLAGS.SKIP_SW) !== 0;
+  const block = tp.chain.block;
+  const data = offloadData(tp, prog, oldprog);
+  let err: number;
+  if (prog && oldprog) {
+    const o = { flags: oldprog.genFlags, inHwCount: oldprog.inHwCount };
+    const n = { flags: prog.genFlags, inHwCount: prog.inHwCount };
+    err = tcSetupCbReplace(block, tp, 'clsbpf', data, skipSw, o, n);
+    oldprog.genFlags = o.flags;
+    oldprog.inHwCount = o.inHwCount;
+    prog.genFlags = n.flags;
+    prog.inHwCount = n.inHwCount;
+  } else if (prog) {
+    const n = { flags: prog.genFlags, inHwCount: prog.inHwCount };
+    err = tcSetupCbAdd(block, tp, 'clsbpf', data, skipSw, n);
+    prog.genFlags = n.flags;
+    prog.inHwCount = n.inHwCount;
+  } else {
+    const o = { flags: oldprog!.genFlags, inHwCount: oldprog!.inHwCount };
+    err = tcSetupCbDestroy(block, tp, 'clsbpf', data, skipSw, o);
+    oldprog!.genFlags = o.flags;
+    oldprog!.inHwCount = o.inHwCount;
+  }
+  if (prog && err) {
+    if (!rollback) offloadCmd(tp, oldprog, prog, true);
+    return err;
+  }
+  if (prog && skipSw && !(prog.genFlags & TCA_CLS_FLAGS.IN_HW)) return -22;
+  return 0;
+}
+
+/** cls_bpf_offload. */
+function offload(tp: TcfProto, prog: ClsBpfProg | null, oldprog: ClsBpfProg | null): number {
+  if (prog && oldprog && (prog.genFlags & CLS_BPF_SUPPORTED_GEN_FLAGS) !== (oldprog.genFlags & CLS_BPF_SUPPORTED_GEN_FLAGS)) return -22;
+  const p = prog && prog.genFlags & TCA_CLS_FLAGS.SKIP_HW ? null : prog;
+  const o = oldprog && oldprog.genFlags & TCA_CLS_FLAGS.SKIP_HW ? null : oldprog;
+  if (!p && !o) return 0;
+  return offloadCmd(tp, p, o, false);
+}
+
+/** Lowest free handle in [1, INT_MAX] (idr_alloc_u32). */
+function allocHandle(h: ClsBpfHead): number {
+  for (let id = 1; id <= CLS_BPF_HANDLE_MAX; id++) if (!h.handles.has(id)) return id;
+  throw kerr('ENOSPC');
+}
+
+/** cls_bpf_prog_from_ops: the classic program, or EINVAL. */
+function progFromOps(tb: NlAttrs, jit: boolean): { ops: Uint8Array; filter: ClassicFilter } {
+  const n = tb.u16(TCA_BPF.OPS_LEN);
+  if (n > CLS_BPF_MAX_OPS || n === 0) throw kerr('EINVAL');
+  const raw = tb.data(TCA_BPF.OPS);
+  if (n * 8 !== raw.length) throw kerr('EINVAL');
+  const ops = raw.slice();
+  try {
+    return { ops, filter: ClassicFilter.create(decodeSockFilters(ops), { compile: jit }) };
+  } catch (e) {
+    // bpf_prog_create: the checker's reason is not reported (no extack)
+    if (e instanceof KernelError) throw kerr('EINVAL');
+    throw e;
+  }
+}
+
+/**
+ * The cls_bpf ops table (kind "bpf"). Register it explicitly:
+ * `new TcKernel({ kinds: { ...TCF_ALL_KINDS, classifiers: [...TCF_ALL_KINDS.classifiers, createClsBpfOps()] } })`.
+ */
+export function createClsBpfOps(options: ClsBpfOptions = {}): TcfProtoOps {
+  const jit = options.jit ?? true;
+  return Object.freeze({
+    kind: 'bpf',
+    init(tp: TcfProto): void {
+      tp.root = new ClsBpfHead();
+    },
+    destroy(tp: TcfProto): void {
+      const h = head(tp);
+      for (const p of h.list) {
+        offload(tp, null, p);
+        tcfUnbindFilter(tp, p.res);
+        p.exts.destroy();
+      }
+      h.list.length = 0;
+      h.handles.clear();
+    },
+    classify(skb: TcSkb, tp: TcfProto, res: TcfResult): number {
+      const list = head(tp).list;
+      const env: ClassicEnv = tp.chain.block.net.kernel;
+      const atIngress = skb.tcAtIngress;
+      let ret: number = TC_ACT.UNSPEC;
+      for (let i = 0; i < list.length; i++) {
+        const prog = list[i]!;
+        skb.tcClassid = prog.res.classid;
+        let filterRes: number;
+        if (prog.genFlags & TCA_CLS_FLAGS.SKIP_SW) {
+          filterRes = prog.extsIntegrated ? TC_ACT.UNSPEC : 0;
+        } else if (atIngress) {
+          const macLen = skb.macLen;
+          skb.push(macLen);
+          filterRes = (jit ? prog.filter.runCompiled(skb, env) : prog.filter.run(skb, env)) | 0;
+          skb.pull(macLen);
+        } else {
+          filterRes = (jit ? prog.filter.runCompiled(skb, env) : prog.filter.run(skb, env)) | 0;
+        }
+        if (prog.extsIntegrated) {
+          res.cls = null;
+          res.classid = ((prog.res.classid & TC_H.MAJ_MASK) | skb.tcClassid) >>> 0;
+          ret = execOpcode(filterRes);
+          if (ret === TC_ACT.UNSPEC) continue;
+          break;
+        }
+        if (filterRes === 0) continue;
+        if (filterRes !== -1) {
+          res.cls = null;
+          res.classid = filterRes >>> 0;
+        } else {
+          res.classid = prog.res.classid;
+          res.cls = prog.res.cls;
+        }
+        ret = prog.exts.exec(skb, res);
+        if (ret < 0) continue;
+        break;
+      }
+      return ret;
+    },
+    get(tp: TcfProto, handle: number): unknown {
+      for (const p of head(tp).list) if (p.handle === handle) return p;
+      return null;
+    },
+    change(tp: TcfProto, a: TcfChangeArgs): unknown {
+      if (!a.tca.has(TCA.OPTIONS)) throw kerr('EINVAL');
+      const tb = a.tca.nested(TCA.OPTIONS, TCA_BPF.MAX);
+      validatePolicy(tb);
+      const h = head(tp);
+      const oldprog = a.old as ClsBpfProg | null;
+      if (oldprog && a.handle && oldprog.handle !== a.handle) throw kerr('EINVAL');
+      const handle = oldprog ? oldprog.handle : a.handle === 0 ? allocHandle(h) : a.handle >>> 0;
+      // cls_bpf_set_parms
+      const isBpf = tb.has(TCA_BPF.OPS_LEN) && tb.has(TCA_BPF.OPS);
+      const isEbpf = tb.has(TCA_BPF.FD);
+      if (isBpf === isEbpf) throw kerr('EINVAL');
+      const exts = TcfExts.validate(a.net, tb, TCA_BPF.ACT, tp, a.replaceActs, a.base);
+      let prog: ClsBpfProg | null = null;
+      let bound = false;
+      try {
+        let da = false;
+        if (tb.has(TCA_BPF.FLAGS)) {
+          const f = tb.u32(TCA_BPF.FLAGS);
+          if (f & ~TCA_BPF_FLAG.ACT_DIRECT) throw kerr('EINVAL');
+          da = (f & TCA_BPF_FLAG.ACT_DIRECT) !== 0;
+        }
+        let gen = 0;
+        if (tb.has(TCA_BPF.FLAGS_GEN)) {
+          gen = tb.u32(TCA_BPF.FLAGS_GEN);
+          if (!tcFlagsValid(gen)) throw kerr('EINVAL');
+        }
+        // eBPF by fd needs the bpf() fd table, which this package does not wire (see kernel-mapping.md)
+        if (!isBpf) throw kerr('EBADF');
+        const { ops, filter } = progFromOps(tb, jit);
+        prog = new ClsBpfProg(handle, da, gen, ops, filter);
+        prog.exts = exts;
+        if (tb.has(TCA_BPF.CLASSID)) {
+          prog.res.classid = tb.u32(TCA_BPF.CLASSID);
+          tcfBindFilter(tp, prog.res, a.base);
+          bound = true;
+        }
+        const err = offload(tp, prog, oldprog);
+        if (err) throw kerrFromCode(err);
+        if (!(prog.genFlags & TCA_CLS_FLAGS.IN_HW)) prog.genFlags |= TCA_CLS_FLAGS.NOT_IN_HW;
+        if (oldprog) {
+          h.list[h.list.indexOf(oldprog)] = prog;
+          h.handles.set(handle, prog);
+          tcfUnbindFilter(tp, oldprog.res);
+          oldprog.exts.destroy();
+        } else {
+          h.handles.set(handle, prog);
+          h.list.unshift(prog);
+        }
+        return prog;
+      } catch (e) {
+        if (prog && bound) tcfUnbindFilter(tp, prog.res);
+        exts.destroy();
+        throw e;
+      }
+    },
+    delete(tp: TcfProto, fh: unknown): boolean {
+      const h = head(tp);
+      const prog = fh as ClsBpfProg;
+      offload(tp, null, prog);
+      h.handles.delete(prog.handle);
+      const i = h.list.indexOf(prog);
+      if (i >= 0) h.list.splice(i, 1);
+      tcfUnbindFilter(tp, prog.res);
+      prog.exts.destroy();
+      return h.list.length === 0;
+    },
+    walk(tp: TcfProto): readonly unknown[] {
+      return head(tp).list;
+    },
+    dump(_tp: TcfProto, fh: unknown, w: NlWriter): number {
+      const p = fh as ClsBpfProg;
+      const n = w.nestStart(TCA.OPTIONS);
+      if (p.res.classid) w.u32(TCA_BPF.CLASSID, p.res.classid);
+      w.u16(TCA_BPF.OPS_LEN, p.ops.length / 8);
+      w.attr(TCA_BPF.OPS, p.ops);
+      p.exts.dump(w, TCA_BPF.ACT);
+      if (p.extsIntegrated) w.u32(TCA_BPF.FLAGS, TCA_BPF_FLAG.ACT_DIRECT);
+      if (p.genFlags) w.u32(TCA_BPF.FLAGS_GEN, p.genFlags);
+      w.nestEnd(n);
+      return p.handle;
+    },
+    bindClass(tp: TcfProto, fh: unknown, classid: number, cl: unknown, _q: Qdisc | null, base: number): void {
+      const p = fh as ClsBpfProg;
+      if (p.res.classid !== classid) return;
+      if (cl) tcfBindFilter(tp, p.res, base);
+      else tcfUnbindFilter(tp, p.res);
+    },
+    reoffload(tp: TcfProto, add: boolean, cb: FlowSetupCb): void {
+      const off = tp.chain.block.offload;
+      for (const p of head(tp).list) {
+        if (p.genFlags & TCA_CLS_FLAGS.SKIP_HW) continue;
+        const err = cb('clsbpf', offloadData(tp, add ? p : null, add ? null : p));
+        if (err) {
+          if (add && p.genFlags & TCA_CLS_FLAGS.SKIP_SW) throw kerrFromCode(err);
+          continue;
+        }
+        // tc_cls_offload_cnt_update
+        if (add) {
+          if (!p.inHwCount && !(p.genFlags & TCA_CLS_FLAGS.IN_HW)) {
+            p.genFlags = (p.genFlags | TCA_CLS_FLAGS.IN_HW) & ~TCA_CLS_FLAGS.NOT_IN_HW;
+            off.offloadcnt++;
+          }
+          p.inHwCount++;
+        } else {
+          p.inHwCount--;
+          if (!p.inHwCount && p.genFlags & TCA_CLS_FLAGS.IN_HW) {
+            p.genFlags &= ~TCA_CLS_FLAGS.IN_HW;
+            off.offloadcnt--;
+          }
+        }
+      }
+    },
+  } satisfies TcfProtoOps);
+}
+
+/** The cls_bpf kind with the JIT enabled (bpf_jit_enable=1, the x86-64 default). */
+export const clsBpfOps: TcfProtoOps = createClsBpfOps();
