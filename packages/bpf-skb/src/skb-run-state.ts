@@ -9,6 +9,27 @@ import { SkBuffCtx } from './sk-buff-ctx.js';
 /** Receives a clone sent by bpf_clone_redirect; returns the helper's result (0, or -errno). */
 export type CloneRedirectSink = (skb: SkBuff, ifindex: number, ingress: boolean) => number;
 
+/**
+ * Tunnel metadata attached to an sk_buff (`struct ip_tunnel_info` of a
+ * metadata dst, include/net/ip_tunnels.h): what bpf_skb_set_tunnel_key writes
+ * and bpf_skb_get_tunnel_key reads.
+ */
+export interface TunnelInfo {
+  /** IP_TUNNEL_INFO_IPV6 set in `mode`. */
+  ipv6: boolean;
+  /** key.tun_id (the low 32 bits the BPF API carries). */
+  tunId: number;
+  tos: number;
+  ttl: number;
+  /** IP_TUNNEL_*_BIT mask (bit 0 CSUM, 2 KEY, 3 SEQ, 8 DONT_FRAGMENT, 13 NOCACHE). */
+  flags: number;
+  /** key.label in host order (IPv6 flow label). */
+  label: number;
+  /** key.u.ipv4/ipv6 src and dst, network order (4 or 16 bytes used). */
+  readonly src: Uint8Array;
+  readonly dst: Uint8Array;
+}
+
 /** Per-run state of SCHED_CLS/SCHED_ACT helpers (`HelperEnv.runCtx`). */
 export class SkbRunState {
   readonly ctx: SkBuffCtx;
@@ -25,6 +46,9 @@ export class SkbRunState {
   onCloneRedirect: CloneRedirectSink;
   /** Clones sent by bpf_clone_redirect with the default sink: [ifindex, ingress, bytes]. */
   readonly clones: { readonly ifindex: number; readonly ingress: boolean; readonly frame: Uint8Array }[] = [];
+
+  /** Tunnel metadata per sk_buff (the skb's metadata dst). */
+  readonly tunnels = new WeakMap<SkBuff, TunnelInfo>();
 
   constructor(mem: AddressSpace, skb: SkBuff, ns?: NetNamespace) {
     this.mem = mem;

@@ -14,7 +14,7 @@ import {
   CHECKSUM, VLAN_HLEN, csumAdd, csumPartial, csumReplace2, csumReplace4, csumReplaceByDiff, csumSub, inetProtoCsumReplace2,
   inetProtoCsumReplace4, inetProtoCsumReplaceByDiff, type SkBuff,
 } from '@tcbpf/skb';
-import type { SkbRunState } from '../skb-run-state.js';
+import type { SkbRunState, TunnelInfo } from '../skb-run-state.js';
 
 /** Helper flag bits of include/uapi/linux/bpf.h used by the sk_buff helpers. */
 export const SKB_HELPER_FLAG = Object.freeze({
@@ -625,6 +625,87 @@ function adjustRoom(skb: SkBuff, lenDiff: number, mode: number, modeHi: number, 
   return ret;
 }
 
+/** struct bpf_tunnel_key (include/uapi/linux/bpf.h): offsets and size. */
+const TK = Object.freeze({ tunnel_id: 0, remote: 4, tos: 20, ttl: 21, ext: 22, label: 24, local: 28, SIZE: 44 } as const);
+const TUNNEL_BIT = Object.freeze({ CSUM: 0, KEY: 2, SEQ: 3, DONT_FRAGMENT: 8, NOCACHE: 13 } as const);
+const EPROTO = -71;
+
+/** bpf_skb_set_tunnel_key(skb, from, size, flags): attach TX tunnel metadata. */
+function skbSetTunnelKey(env: HelperEnv): number {
+  const s = st(env);
+  const size = argLo(env, 3) >>> 0;
+  const idx = memIdx(env, argHi(env, 2), argLo(env, 2), size);
+  if (idx < 0) return HELPER_CTRL.FAULT;
+  const flo = argLo(env, 4);
+  if (argHi(env, 4) !== 0 || (flo & ~(1 | 2 | 4 | 8 | 16)) !== 0) return setR0(env, EINVAL);
+  if (size !== TK.SIZE && size !== TK.local && size !== TK.label && size !== TK.ext && size !== 8) return setR0(env, EINVAL);
+  const key = new Uint8Array(TK.SIZE);
+  const off = argLo(env, 2) >>> 0;
+  key.set(regionBytes(env, idx).subarray(off, off + size));
+  const kv = new DataView(key.buffer);
+  const ipv6 = (flo & 1) !== 0;
+  const label = kv.getUint32(TK.label, true);
+  if ((!ipv6 && label !== 0) || kv.getUint16(TK.ext, true) !== 0) return setR0(env, EINVAL);
+  let f = 1 << TUNNEL_BIT.NOCACHE;
+  if ((flo & 4) !== 0) f |= 1 << TUNNEL_BIT.DONT_FRAGMENT;
+  if ((flo & 2) === 0) f |= 1 << TUNNEL_BIT.CSUM;
+  if ((flo & 8) !== 0) f |= 1 << TUNNEL_BIT.SEQ;
+  if ((flo & 16) === 0) f |= 1 << TUNNEL_BIT.KEY;
+  const info: TunnelInfo = {
+    ipv6, tunId: kv.getUint32(TK.tunnel_id, true), tos: key[TK.tos]!, ttl: key[TK.ttl]!, flags: f,
+    label: ipv6 ? label & 0xfffff : 0, src: new Uint8Array(16), dst: new Uint8Array(16),
+  };
+  if (ipv6) {
+    info.dst.set(key.subarray(TK.remote, TK.remote + 16));
+    info.src.set(key.subarray(TK.local, TK.local + 16));
+  } else {
+    // cpu_to_be32 of the host-order u32 fields
+    new DataView(info.dst.buffer).setUint32(0, kv.getUint32(TK.remote, true), false);
+    new DataView(info.src.buffer).setUint32(0, kv.getUint32(TK.local, true), false);
+  }
+  s.tunnels.set(s.ctx.skb, info);
+  return setR0(env, 0);
+}
+
+/** bpf_skb_get_tunnel_key(skb, to, size, flags): read the tunnel metadata (remote = its source). */
+function skbGetTunnelKey(env: HelperEnv): number {
+  const s = st(env);
+  const size = argLo(env, 3) >>> 0;
+  const idx = memIdx(env, argHi(env, 2), argLo(env, 2), size);
+  if (idx < 0) return HELPER_CTRL.FAULT;
+  const out = regionBytes(env, idx);
+  const off = argLo(env, 2) >>> 0;
+  const info = s.tunnels.get(s.ctx.skb);
+  const flo = argLo(env, 4);
+  const fail = (err: number): number => {
+    out.fill(0, off, off + size);
+    return setR0(env, err);
+  };
+  if (info === undefined || argHi(env, 4) !== 0 || (flo & ~(1 | 16)) !== 0) return fail(EINVAL);
+  if (info.ipv6 !== ((flo & 1) !== 0)) return fail(EPROTO);
+  if (size !== TK.SIZE) {
+    if (size === 8) {
+      if (info.ipv6) return fail(EINVAL);
+    } else if (size !== TK.local && size !== TK.label && size !== TK.ext) return fail(EINVAL);
+  }
+  const to = new Uint8Array(TK.SIZE);
+  const tv = new DataView(to.buffer);
+  tv.setUint32(TK.tunnel_id, info.tunId, true);
+  to[TK.tos] = info.tos;
+  to[TK.ttl] = info.ttl;
+  if ((flo & 16) !== 0) tv.setUint16(TK.ext, info.flags & 0xffff, false); // ip_tunnel_flags_to_be16
+  if (info.ipv6) {
+    to.set(info.src, TK.remote);
+    to.set(info.dst, TK.local);
+    tv.setUint32(TK.label, info.label, true);
+  } else {
+    tv.setUint32(TK.remote, new DataView(info.src.buffer).getUint32(0, false), true);
+    tv.setUint32(TK.local, new DataView(info.dst.buffer).getUint32(0, false), true);
+  }
+  out.set(to.subarray(0, size), off);
+  return setR0(env, 0);
+}
+
 /** bpf_skb_pull_data(skb, len): the data is always linear here. */
 function skbPullData(env: HelperEnv): number {
   const s = enter(env);
@@ -782,6 +863,8 @@ export const TC_HELPERS: readonly HelperDef[] = Object.freeze([
   { proto: proto(BPF_FUNC.perf_event_output, RET.INTEGER, [P, ARG.CONST_MAP_PTR, A, ARG.PTR_TO_MEM, ARG.CONST_SIZE_OR_ZERO]), fn: skbEventOutput },
   { proto: proto(BPF_FUNC.skb_change_proto, RET.INTEGER, [P, A, A], { changesPktData: true }), fn: skbChangeProto },
   { proto: proto(BPF_FUNC.skb_adjust_room, RET.INTEGER, [P, A, A, A], { changesPktData: true }), fn: skbAdjustRoom },
+  { proto: proto(BPF_FUNC.skb_set_tunnel_key, RET.INTEGER, [P, ARG.PTR_TO_MEM, ARG.CONST_SIZE, A]), fn: skbSetTunnelKey },
+  { proto: proto(BPF_FUNC.skb_get_tunnel_key, RET.INTEGER, [P, ARG.PTR_TO_UNINIT_MEM, ARG.CONST_SIZE, A]), fn: skbGetTunnelKey },
   { proto: proto(BPF_FUNC.skb_change_head, RET.INTEGER, [P, A, A], { changesPktData: true }), fn: skbChangeHead },
   { proto: proto(BPF_FUNC.redirect_neigh, RET.INTEGER, [A, ARG.PTR_TO_MEM_OR_NULL, ARG.CONST_SIZE_OR_ZERO, A]), fn: redirectNeigh },
 ]);
