@@ -26,7 +26,7 @@ export { selectProgram } from './elf/select.js';
 export type { ProgramSelector } from './elf/select.js';
 export { SkBuffCtx, SKB_CTX_REGION_SIZE, SKB_OFF } from './sk-buff-ctx.js';
 export { SkbRunState } from './skb-run-state.js';
-export type { CloneRedirectSink } from './skb-run-state.js';
+export type { CloneRedirectSink, TunnelInfo } from './skb-run-state.js';
 export { TC_HELPERS, SKB_HELPER_FLAG } from './helpers/tc-helpers.js';
 export { SCHED_CLS, SCHED_ACT, implementedTcHelpers, tcBpfSyscall, loadTcProgram } from './sched-cls.js';
 export type { TcProgLoadAttr, TcProgLoadResult } from './sched-cls.js';
