@@ -10,7 +10,7 @@ import { BASE_HELPERS, BpfSyscall, makeProgType, type HelperEnv, type ProgTypeOp
 import { BPF_FUNC_NAMES, BPF_PROG_TYPE } from '@tcbpf/uapi';
 import { SCHED_CLS_OPS, rewriteCtxAccesses, verify, type MapDescriptor } from '@tcbpf/verifier';
 import { TC_HELPERS } from './helpers/tc-helpers.js';
-import type { SkbRunState } from './skb-run-state.js';
+import { SkbRunState } from './skb-run-state.js';
 
 const SKF_NET_OFF = -0x100000;
 const SKF_LL_OFF = -0x200000;
@@ -22,7 +22,9 @@ const SKF_LL_OFF = -0x200000;
  * Returns the big-endian value, or -1 (the program then returns 0).
  */
 function ldPacket(env: HelperEnv, offset: number, size: number): number {
-  const skb = (env.runCtx as SkbRunState).ctx.skb;
+  const st = env.runCtx;
+  if (!(st instanceof SkbRunState)) return -1;
+  const skb = st.ctx.skb;
   let at: number;
   if (offset >= 0) {
     if (offset + size > skb.len) return -1;

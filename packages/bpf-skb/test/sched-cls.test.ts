@@ -137,3 +137,14 @@ describe('TcTestRunner', () => {
     expect(KernelError.isInstance(new KernelError('EINVAL'))).toBe(true);
   });
 });
+
+describe('runs without an SkbRunState', () => {
+  it('a helper or LD_ABS in a run without sk_buff state faults the run (no exception)', async () => {
+    const { AddressSpace, REGION, RUN_STATUS } = await import('@tcbpf/ebpf');
+    const sys = tcBpfSyscall();
+    const { fd } = loadTcProgram(sys, { insns: prog('r2 = 1\nr3 = 0\ncall bpf_skb_change_type#32\nexit'), license: 'GPL' });
+    sys.mem.bind(REGION.CTX, 'ctx', new Uint8Array(216));
+    sys.interpreter.runCtx = undefined;
+    expect(sys.run(sys.prog(fd), AddressSpace.hiOf(REGION.CTX), 0)).toBe(RUN_STATUS.FAULT);
+  });
+});

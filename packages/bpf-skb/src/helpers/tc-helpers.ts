@@ -14,7 +14,7 @@ import {
   CHECKSUM, VLAN_HLEN, csumAdd, csumPartial, csumReplace2, csumReplace4, csumReplaceByDiff, csumSub, inetProtoCsumReplace2,
   inetProtoCsumReplace4, inetProtoCsumReplaceByDiff, type SkBuff,
 } from '@tcbpf/skb';
-import type { SkbRunState, TunnelInfo } from '../skb-run-state.js';
+import { SkbRunState, type TunnelInfo } from '../skb-run-state.js';
 
 /** Helper flag bits of include/uapi/linux/bpf.h used by the sk_buff helpers. */
 export const SKB_HELPER_FLAG = Object.freeze({
@@ -51,8 +51,10 @@ const ETH_P_IPV6 = 0x86dd;
 const CSUM_MANGLED_0 = 0xffff;
 const F = SKB_HELPER_FLAG;
 
-function st(env: HelperEnv): SkbRunState {
-  return env.runCtx as SkbRunState;
+/** The run's state, or undefined when the program runs without one (the helper then faults the run). */
+function st(env: HelperEnv): SkbRunState | undefined {
+  const s = env.runCtx;
+  return s instanceof SkbRunState ? s : undefined;
 }
 function setR0(env: HelperEnv, v: number): number {
   env.regs[0] = v | 0;
@@ -99,9 +101,9 @@ function postpullRcsum(skb: SkBuff, off: number, len: number): void {
 }
 
 /** Before a helper changes the sk_buff: fold the program's ctx writes into it. */
-function enter(env: HelperEnv): SkbRunState {
+function enter(env: HelperEnv): SkbRunState | undefined {
   const s = st(env);
-  s.ctx.store();
+  s?.ctx.store();
   return s;
 }
 /** After: refresh the ctx mirror and packet pointers (bpf_compute_data_pointers). */
@@ -114,7 +116,9 @@ function leave(s: SkbRunState): void {
 
 /** bpf_skb_load_bytes(skb, offset, to, len) */
 function skbLoadBytes(env: HelperEnv): number {
-  const skb = st(env).ctx.skb;
+  const s0 = st(env);
+  if (s0 === undefined) return HELPER_CTRL.FAULT;
+  const skb = s0.ctx.skb;
   const off = argLo(env, 2) >>> 0;
   const len = argLo(env, 4) >>> 0;
   const idx = memIdx(env, argHi(env, 3), argLo(env, 3), len);
@@ -131,7 +135,9 @@ function skbLoadBytes(env: HelperEnv): number {
 
 /** bpf_skb_load_bytes_relative(skb, offset, to, len, start_header) */
 function skbLoadBytesRelative(env: HelperEnv): number {
-  const skb = st(env).ctx.skb;
+  const s0 = st(env);
+  if (s0 === undefined) return HELPER_CTRL.FAULT;
+  const skb = s0.ctx.skb;
   const off = argLo(env, 2) >>> 0;
   const len = argLo(env, 4) >>> 0;
   const idx = memIdx(env, argHi(env, 3), argLo(env, 3), len);
@@ -156,6 +162,7 @@ function skbLoadBytesRelative(env: HelperEnv): number {
 /** bpf_skb_store_bytes(skb, offset, from, len, flags) */
 function skbStoreBytes(env: HelperEnv): number {
   const s = st(env);
+  if (s === undefined) return HELPER_CTRL.FAULT;
   const skb = s.ctx.skb;
   const off = argLo(env, 2) >>> 0;
   const len = argLo(env, 4) >>> 0;
@@ -184,7 +191,9 @@ function skbStoreBytes(env: HelperEnv): number {
 
 /** bpf_l3_csum_replace(skb, offset, from, to, flags) */
 function l3CsumReplace(env: HelperEnv): number {
-  const skb = st(env).ctx.skb;
+  const s0 = st(env);
+  if (s0 === undefined) return HELPER_CTRL.FAULT;
+  const skb = s0.ctx.skb;
   const off = argLo(env, 2) >>> 0;
   const flagsLo = argLo(env, 5);
   if (argHi(env, 5) !== 0 || (flagsLo & ~F.F_HDR_FIELD_MASK) !== 0) return setR0(env, EINVAL);
@@ -215,7 +224,9 @@ function l3CsumReplace(env: HelperEnv): number {
 
 /** bpf_l4_csum_replace(skb, offset, from, to, flags) */
 function l4CsumReplace(env: HelperEnv): number {
-  const skb = st(env).ctx.skb;
+  const s0 = st(env);
+  if (s0 === undefined) return HELPER_CTRL.FAULT;
+  const skb = s0.ctx.skb;
   const off = argLo(env, 2) >>> 0;
   const flagsLo = argLo(env, 5);
   const allowed = F.F_MARK_MANGLED_0 | F.F_MARK_ENFORCE | F.F_PSEUDO_HDR | F.F_HDR_FIELD_MASK | F.F_IPV6;
@@ -283,7 +294,9 @@ function csumDiff(env: HelperEnv): number {
 
 /** bpf_csum_update(skb, csum) */
 function csumUpdate(env: HelperEnv): number {
-  const skb = st(env).ctx.skb;
+  const s0 = st(env);
+  if (s0 === undefined) return HELPER_CTRL.FAULT;
+  const skb = s0.ctx.skb;
   if (skb.ipSummed === CHECKSUM.COMPLETE) {
     skb.csum = csumAdd(skb.csum, argLo(env, 2) >>> 0);
     return setR0u32(env, skb.csum);
@@ -293,7 +306,9 @@ function csumUpdate(env: HelperEnv): number {
 
 /** bpf_csum_level(skb, level) */
 function csumLevel(env: HelperEnv): number {
-  const skb = st(env).ctx.skb;
+  const s0 = st(env);
+  if (s0 === undefined) return HELPER_CTRL.FAULT;
+  const skb = s0.ctx.skb;
   if (argHi(env, 2) !== 0) return setR0(env, EINVAL);
   switch (argLo(env, 2)) {
     case F.CSUM_LEVEL_QUERY:
@@ -321,6 +336,7 @@ function csumLevel(env: HelperEnv): number {
 /** bpf_redirect(ifindex, flags): records the target; the verdict acts on it. */
 function redirect(env: HelperEnv): number {
   const s = st(env);
+  if (s === undefined) return HELPER_CTRL.FAULT;
   const flagsLo = argLo(env, 2);
   if (argHi(env, 2) !== 0 || (flagsLo & ~F.F_INGRESS) !== 0) return setR0(env, TC_ACT_SHOT);
   s.redirectIfindex = argLo(env, 1) >>> 0;
@@ -332,6 +348,7 @@ function redirect(env: HelperEnv): number {
 /** bpf_redirect_peer(ifindex, flags): flags must be 0. */
 function redirectPeer(env: HelperEnv): number {
   const s = st(env);
+  if (s === undefined) return HELPER_CTRL.FAULT;
   if (argHi(env, 2) !== 0 || argLo(env, 2) !== 0) return setR0(env, TC_ACT_SHOT);
   s.redirectIfindex = argLo(env, 1) >>> 0;
   s.redirectFlags = 0;
@@ -342,6 +359,7 @@ function redirectPeer(env: HelperEnv): number {
 /** bpf_clone_redirect(skb, ifindex, flags): a copy goes to the device now. */
 function cloneRedirect(env: HelperEnv): number {
   const s = enter(env);
+  if (s === undefined) return HELPER_CTRL.FAULT;
   const flagsLo = argLo(env, 3);
   if (argHi(env, 3) !== 0 || (flagsLo & ~F.F_INGRESS) !== 0) return setR0(env, EINVAL);
   const ifindex = argLo(env, 2) >>> 0;
@@ -376,6 +394,7 @@ function vlanInsertInband(skb: SkBuff, proto: number, tci: number): number {
 /** bpf_skb_vlan_push(skb, vlan_proto, vlan_tci) */
 function skbVlanPush(env: HelperEnv): number {
   const s = enter(env);
+  if (s === undefined) return HELPER_CTRL.FAULT;
   const skb = s.ctx.skb;
   const protoBe = argLo(env, 2) & 0xffff; // __be16 as loaded little-endian
   let proto = ((protoBe & 0xff) << 8) | (protoBe >>> 8);
@@ -423,6 +442,7 @@ function skbVlanPopInband(skb: SkBuff): number {
 /** bpf_skb_vlan_pop(skb) */
 function skbVlanPop(env: HelperEnv): number {
   const s = enter(env);
+  if (s === undefined) return HELPER_CTRL.FAULT;
   const skb = s.ctx.skb;
   let ret = 0;
   if (skb.vlanPresent) skb.vlanClear();
@@ -448,6 +468,7 @@ function skbVlanPop(env: HelperEnv): number {
 /** bpf_skb_change_tail(skb, new_len, flags) */
 function skbChangeTail(env: HelperEnv): number {
   const s = enter(env);
+  if (s === undefined) return HELPER_CTRL.FAULT;
   const skb = s.ctx.skb;
   const newLen = argLo(env, 2) >>> 0;
   if (argHi(env, 3) !== 0 || argLo(env, 3) !== 0) return setR0(env, EINVAL);
@@ -473,6 +494,7 @@ const BPF_SKB_MAX_LEN = 16384 - 320;
 /** bpf_skb_change_head(skb, head_room, flags): head_room zero bytes in front, MAC header reset there. */
 function skbChangeHead(env: HelperEnv): number {
   const s = enter(env);
+  if (s === undefined) return HELPER_CTRL.FAULT;
   const skb = s.ctx.skb;
   const room = argLo(env, 2) >>> 0;
   const newLen = skb.len + room;
@@ -492,6 +514,7 @@ function skbChangeHead(env: HelperEnv): number {
 /** bpf_redirect_neigh(ifindex, params, plen, flags): plen 0 or ≥ sizeof(struct bpf_redir_neigh) (20), flags 0. */
 function redirectNeigh(env: HelperEnv): number {
   const s = st(env);
+  if (s === undefined) return HELPER_CTRL.FAULT;
   const plen = argLo(env, 3) >>> 0;
   if ((plen !== 0 && plen < 20) || argLo(env, 4) !== 0 || argHi(env, 4) !== 0) return setR0(env, TC_ACT_SHOT);
   s.redirectIfindex = argLo(env, 1) >>> 0;
@@ -531,6 +554,7 @@ function netHdrPop(skb: SkBuff, off: number, len: number): number {
 /** bpf_skb_change_proto(skb, proto, flags): IPv4 <-> IPv6 room change (20 bytes) at the network header. */
 function skbChangeProto(env: HelperEnv): number {
   const s = enter(env);
+  if (s === undefined) return HELPER_CTRL.FAULT;
   const skb = s.ctx.skb;
   if (argHi(env, 3) !== 0 || argLo(env, 3) !== 0) {
     leave(s);
@@ -571,6 +595,7 @@ const ADJ_MASK_LO = ADJ.FIXED_GSO | ADJ.ENCAP_L3_IPV4 | ADJ.ENCAP_L3_IPV6 | ADJ.
  */
 function skbAdjustRoom(env: HelperEnv): number {
   const s = enter(env);
+  if (s === undefined) return HELPER_CTRL.FAULT;
   const skb = s.ctx.skb;
   const r = adjustRoom(skb, argLo(env, 2), argLo(env, 3) >>> 0, argHi(env, 3), argLo(env, 4) >>> 0, argHi(env, 4) >>> 0);
   leave(s);
@@ -633,6 +658,7 @@ const EPROTO = -71;
 /** bpf_skb_set_tunnel_key(skb, from, size, flags): attach TX tunnel metadata. */
 function skbSetTunnelKey(env: HelperEnv): number {
   const s = st(env);
+  if (s === undefined) return HELPER_CTRL.FAULT;
   const size = argLo(env, 3) >>> 0;
   const idx = memIdx(env, argHi(env, 2), argLo(env, 2), size);
   if (idx < 0) return HELPER_CTRL.FAULT;
@@ -670,6 +696,7 @@ function skbSetTunnelKey(env: HelperEnv): number {
 /** bpf_skb_get_tunnel_key(skb, to, size, flags): read the tunnel metadata (remote = its source). */
 function skbGetTunnelKey(env: HelperEnv): number {
   const s = st(env);
+  if (s === undefined) return HELPER_CTRL.FAULT;
   const size = argLo(env, 3) >>> 0;
   const idx = memIdx(env, argHi(env, 2), argLo(env, 2), size);
   if (idx < 0) return HELPER_CTRL.FAULT;
@@ -709,6 +736,7 @@ function skbGetTunnelKey(env: HelperEnv): number {
 /** bpf_skb_pull_data(skb, len): the data is always linear here. */
 function skbPullData(env: HelperEnv): number {
   const s = enter(env);
+  if (s === undefined) return HELPER_CTRL.FAULT;
   const skb = s.ctx.skb;
   const len = argLo(env, 2) >>> 0;
   if (argHi(env, 2) !== 0 || len > skb.len) {
@@ -724,6 +752,7 @@ function skbPullData(env: HelperEnv): number {
 /** bpf_skb_change_type(skb, type) */
 function skbChangeType(env: HelperEnv): number {
   const s = enter(env);
+  if (s === undefined) return HELPER_CTRL.FAULT;
   const skb = s.ctx.skb;
   const t = argLo(env, 2) >>> 0;
   if (skb.pktType > 3 || t > 3 || argHi(env, 2) !== 0) return setR0(env, EINVAL);
@@ -735,6 +764,7 @@ function skbChangeType(env: HelperEnv): number {
 /** bpf_set_hash(skb, hash): a software, non-L4 hash. */
 function setHash(env: HelperEnv): number {
   const s = enter(env);
+  if (s === undefined) return HELPER_CTRL.FAULT;
   s.ctx.skb.setHash(argLo(env, 2) >>> 0, false, true);
   leave(s);
   return setR0(env, 0);
@@ -743,6 +773,7 @@ function setHash(env: HelperEnv): number {
 /** bpf_set_hash_invalid(skb) */
 function setHashInvalid(env: HelperEnv): number {
   const s = enter(env);
+  if (s === undefined) return HELPER_CTRL.FAULT;
   s.ctx.skb.clearHash();
   leave(s);
   return setR0(env, 0);
@@ -767,7 +798,9 @@ function vlanGetProtocol(skb: SkBuff): number {
 
 /** bpf_skb_ecn_set_ce(skb): INET_ECN_set_ce on IPv4/IPv6 with ECT(0/1) (include/net/inet_ecn.h). */
 function skbEcnSetCe(env: HelperEnv): number {
-  const skb = st(env).ctx.skb;
+  const s0 = st(env);
+  if (s0 === undefined) return HELPER_CTRL.FAULT;
+  const skb = s0.ctx.skb;
   const nh = skb.networkHeader;
   const tail = skb.dataOff + skb.len;
   const proto = vlanGetProtocol(skb);
@@ -800,7 +833,9 @@ function skbEcnSetCe(env: HelperEnv): number {
  * packet; flags' low 32 bits are the PERF_EVENT_ARRAY index or BPF_F_CURRENT_CPU.
  */
 function skbEventOutput(env: HelperEnv): number {
-  const skb = st(env).ctx.skb;
+  const s0 = st(env);
+  if (s0 === undefined) return HELPER_CTRL.FAULT;
+  const skb = s0.ctx.skb;
   if (argHi(env, 2) !== MAP_HANDLE_HI) return HELPER_CTRL.FAULT;
   const m = env.kernel.mapByHandle(argLo(env, 2));
   if (!(m instanceof FdArrayMap) || m.type !== BPF_MAP_TYPE.PERF_EVENT_ARRAY) return HELPER_CTRL.FAULT;
