@@ -19,7 +19,7 @@ const noSeq = (b: Uint8Array): string => {
 
 function snapshot(sim: Sim): string {
   const f = sim.tc.filter('dump', { ifindex: sim.va.ifindex, parent: INGRESS }).map(noSeq).join('|');
-  const a = sim.tc.actions('dump', [{ kind: 'mirred' }]).map(noSeq).join('|');
+  const a = sim.tc.actions('dump', [{ kind: 'mirred', options: () => undefined }]).map(noSeq).join('|');
   return `${f}#${a}`;
 }
 
