@@ -86,6 +86,14 @@ describe('loadTcProgram', () => {
     expect(implementedTcHelpers()).toContain(9);
   });
 
+  it('socket helpers see no socket: cookie 0, uid overflowuid', () => {
+    const sys = tcBpfSyscall();
+    const t = new TcTestRunner(sys);
+    const a = loadTcProgram(sys, { insns: prog('call bpf_get_socket_cookie#46\nexit'), license: 'GPL' });
+    const b = loadTcProgram(sys, { insns: prog('call bpf_get_socket_uid#47\nexit'), license: 'GPL' });
+    expect([t.run(a.fd, { dataIn: FRAME }).retval, t.run(b.fd, { dataIn: FRAME }).retval]).toEqual([0, 65534]);
+  });
+
   it('a verifier refusal keeps the verifier\'s errno and message', () => {
     const sys = tcBpfSyscall();
     expectKernelError(() => loadTcProgram(sys, { insns: prog('r0 = *(u32 *)(r1 +200)\nexit'), license: 'GPL' }), 'EACCES', /invalid bpf_context access off=200 size=4/);

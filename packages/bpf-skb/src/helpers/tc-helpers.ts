@@ -869,6 +869,11 @@ function zero(env: HelperEnv): number {
   return setR0(env, 0);
 }
 
+/** bpf_get_socket_uid(skb): overflowuid (65534) without a full socket, which is every skb here. */
+function overflowUid(env: HelperEnv): number {
+  return setR0(env, 65534);
+}
+
 const P = ARG.PTR_TO_CTX;
 const A = ARG.ANYTHING;
 
@@ -883,6 +888,8 @@ export const TC_HELPERS: readonly HelperDef[] = Object.freeze([
   { proto: proto(BPF_FUNC.skb_vlan_pop, RET.INTEGER, [P], { changesPktData: true }), fn: skbVlanPop },
   { proto: proto(BPF_FUNC.redirect, RET.INTEGER, [A, A]), fn: redirect },
   { proto: proto(BPF_FUNC.get_route_realm, RET.INTEGER, [P]), fn: zero },
+  { proto: proto(BPF_FUNC.get_socket_cookie, RET.INTEGER, [P]), fn: zero },
+  { proto: proto(BPF_FUNC.get_socket_uid, RET.INTEGER, [P]), fn: overflowUid },
   { proto: proto(BPF_FUNC.skb_load_bytes, RET.INTEGER, [P, A, ARG.PTR_TO_UNINIT_MEM, ARG.CONST_SIZE]), fn: skbLoadBytes },
   { proto: proto(BPF_FUNC.csum_diff, RET.INTEGER, [ARG.PTR_TO_MEM_OR_NULL, ARG.CONST_SIZE_OR_ZERO, ARG.PTR_TO_MEM_OR_NULL, ARG.CONST_SIZE_OR_ZERO, A]), fn: csumDiff },
   { proto: proto(BPF_FUNC.skb_change_type, RET.INTEGER, [P, A]), fn: skbChangeType },
