@@ -6,6 +6,7 @@
 // Duration comes from the simulated clock (see docs/kernel-mapping.md).
 import { KernelError, type SimClock } from '@tcbpf/base';
 import { RUN_STATUS, type BpfSyscall, AddressSpace, REGION } from '@tcbpf/ebpf';
+import type { JitRuntime } from '@tcbpf/jit';
 import { NET_SKB_PAD, NetNamespace, SkBuff, ethTypeTrans } from '@tcbpf/skb';
 import { BPF_PROG_TYPE } from '@tcbpf/uapi';
 import { SKB_OFF } from './sk-buff-ctx.js';
@@ -64,6 +65,12 @@ export interface TcTestRunnerOptions {
   readonly ns?: NetNamespace;
   /** Simulated ns charged per executed instruction (default 1). */
   readonly nsPerInsn?: number;
+  /**
+   * Run compiled programs with this JIT (bpf_jit_enable = 1) instead of the
+   * interpreter. The JIT counts no instructions, so a compiled run is charged
+   * nsPerInsn × the program's length.
+   */
+  readonly jit?: JitRuntime;
 }
 
 /**
@@ -76,12 +83,14 @@ export class TcTestRunner {
   readonly state: SkbRunState;
   readonly #nsPerInsn: number;
   readonly #clock: SimClock;
+  readonly #jit: JitRuntime | undefined;
 
   constructor(sys: BpfSyscall, opts: TcTestRunnerOptions = {}) {
     this.sys = sys;
     this.#clock = sys.clock;
     this.ns = opts.ns ?? new NetNamespace({ clock: sys.clock, prng: sys.prng });
     this.#nsPerInsn = opts.nsPerInsn ?? 1;
+    this.#jit = opts.jit;
     this.state = new SkbRunState(sys.mem, new SkBuff(0), this.ns);
   }
 
@@ -151,14 +160,25 @@ export class TcTestRunner {
     const interp = this.sys.interpreter;
     const t0 = this.#clock.nowNs();
     let retval = 0;
+    const jit = this.#jit;
+    if (jit !== undefined) jit.load(prog);
     for (let i = 0; i < repeat; i++) {
       st.begin(skb);
       interp.runCtx = st;
-      const status = this.sys.run(prog, AddressSpace.hiOf(REGION.CTX), 0);
+      let status: number;
+      if (jit !== undefined) {
+        jit.runCtx = st;
+        status = jit.run(prog, AddressSpace.hiOf(REGION.CTX), 0);
+        this.#clock.advance((jit.lastJited ? prog.insns.length : interp.executed) * this.#nsPerInsn);
+        retval = jit.r0Lo >>> 0;
+      } else {
+        status = this.sys.run(prog, AddressSpace.hiOf(REGION.CTX), 0);
+        this.#clock.advance(interp.executed * this.#nsPerInsn);
+        retval = interp.r0Lo >>> 0;
+      }
       st.end();
-      this.#clock.advance(interp.executed * this.#nsPerInsn);
-      if (status !== RUN_STATUS.OK) throw new KernelError('EFAULT', `program faulted (status ${status}) at insn ${interp.faultPc}`, { insn: interp.faultPc });
-      retval = interp.r0Lo >>> 0;
+      const faultPc = jit !== undefined ? jit.faultPc : interp.faultPc;
+      if (status !== RUN_STATUS.OK) throw new KernelError('EFAULT', `program faulted (status ${status}) at insn ${faultPc}`, { insn: faultPc });
     }
     const duration = Math.floor((this.#clock.nowNs() - t0) / repeat);
     prog.stats.runTimeNs += this.#clock.nowNs() - t0;

@@ -7,6 +7,7 @@
 // wire_len, gso_segs/size, hwtstamp) so the ctx conversion is exercised too.
 import { Prng } from '@tcbpf/base';
 import { buildFrame, generatePackets } from '@tcbpf/skb';
+import { JitRuntime } from '@tcbpf/jit';
 import { BpfOracle, bpfOracle, must } from '@tcbpf/testing';
 import { describe, expect, it } from 'vitest';
 import { SKB_OFF, TcTestRunner, instantiateObject, loadElfObject, tcBpfSyscall, type BpfObject } from '../src/index.js';
@@ -106,7 +107,7 @@ function maskDump(file: FixtureName, map: string, lines: string[]): string[] {
 
 interface Coverage { runs: number; maps: number; changed: number; retvals: Map<number, number> }
 
-async function compareFixture(file: FixtureName): Promise<Coverage> {
+async function compareFixture(file: FixtureName, useJit = false): Promise<Coverage> {
   const obj: BpfObject = loadElfObject(readFixture(file), { fileName: file });
   const k = BpfOracle.open();
   try {
@@ -118,7 +119,9 @@ async function compareFixture(file: FixtureName): Promise<Coverage> {
       must(await k.mapUpdate(ko.maps.get(s.map)!, s.key, s.value));
       sys.mapUpdateElem(so.maps.get(s.map)!, s.key, s.value);
     }
-    const runner = new TcTestRunner(sys);
+    const jit = useJit ? new JitRuntime(sys, sys.interpreter) : undefined;
+    const runner = new TcTestRunner(sys, jit ? { jit } : {});
+    let jited = 0;
     const frames = packets(0x7b + file.length);
     const prng = new Prng(0xc7 + file.length);
     let runs = 0;
@@ -137,10 +140,12 @@ async function compareFixture(file: FixtureName): Promise<Coverage> {
         expect(Buffer.from(sr.dataOut!).toString('hex'), `${where} data_out`).toBe(Buffer.from(kr.dataOut).toString('hex'));
         expect(Buffer.from(sr.ctxOut!).toString('hex'), `${where} ctx_out`).toBe(Buffer.from(kr.ctxOut).toString('hex'));
         runs++;
+        if (jit?.lastJited === true) jited++;
         if (Buffer.compare(Buffer.from(sr.dataOut!), Buffer.from(data)) !== 0) changed++;
         retvals.set(sr.retval, (retvals.get(sr.retval) ?? 0) + 1);
       }
     }
+    if (jit !== undefined) expect(jited, `${file}: runs compiled by the JIT`).toBe(runs);
     let maps = 0;
     for (const m of obj.maps) {
       const kd = await dumpKernelMap(k, ko.maps.get(m.name)!, m.type, m.keySize, m.valueSize, nrCpus);
@@ -163,6 +168,12 @@ describe.skipIf(!o.ok)(`test-run against the kernel's BPF_PROG_TEST_RUN (kernel:
       if (file === 'nat_rewrite.o') expect(r.changed).toBeGreaterThan(0);
       if (file === 'redirect_global.o') expect(r.retvals.get(7) ?? 0).toBeGreaterThan(0);
       if (file === 'lpm_lru.o' || file === 'tail_call.o') expect(r.retvals.get(2) ?? 0).toBeGreaterThan(0);
+    }, 60_000);
+  }
+
+  for (const file of DIFF_FIXTURES) {
+    it(`${file} with @tcbpf/jit: every program × ${PACKETS} packets agree`, async () => {
+      expect((await compareFixture(file, true)).runs).toBeGreaterThanOrEqual(PACKETS);
     }, 60_000);
   }
 
