@@ -3,11 +3,13 @@
 // eth_type_trans, ctx conversion in and out, data_out copy) and the
 // per-packet path a classifier would use (ctx fill, run, write-back on a
 // reused skb), against the baseline of the same program's raw interpreter run
-// (ctx and packet already bound, nothing converted).
+// (ctx and packet already bound, nothing converted). The same two paths with
+// @tcbpf/jit compiling the program are measured too.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TcTestRunner, instantiateObject, loadElfObject, tcBpfSyscall } from '@tcbpf/bpf-skb';
 import { AddressSpace, REGION } from '@tcbpf/ebpf';
+import { JitRuntime } from '@tcbpf/jit';
 import { SkBuff, buildFrame, ethTypeTrans } from '@tcbpf/skb';
 import type { BenchGroup } from '../harness.js';
 
@@ -32,6 +34,9 @@ export function groups(): BenchGroup[] {
   st.begin(skb);
   sys.interpreter.runCtx = st;
   const ctxHi = AddressSpace.hiOf(REGION.CTX);
+  const jit = new JitRuntime(sys, sys.interpreter);
+  if (!jit.load(prog).jited) throw new Error('parse_classify was not compiled');
+  const jitRunner = new TcTestRunner(sys, { jit });
   const out = { sink: 0 };
   return [
     {
@@ -52,6 +57,21 @@ export function groups(): BenchGroup[] {
             sys.interpreter.runCtx = st;
             out.sink ^= sys.run(prog, ctxHi, 0);
             st.end();
+          },
+        },
+        {
+          name: 'per-packet with @tcbpf/jit: ctx fill + JIT run + write-back',
+          fn: () => {
+            st.begin(skb);
+            jit.runCtx = st;
+            out.sink ^= jit.run(prog, ctxHi, 0);
+            st.end();
+          },
+        },
+        {
+          name: 'TcTestRunner.run with @tcbpf/jit',
+          fn: () => {
+            out.sink ^= jitRunner.run(fd, { dataIn: syn, dataSizeOut: 128, ctxSizeOut: 192 }).retval;
           },
         },
         {
