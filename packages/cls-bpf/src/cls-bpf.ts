@@ -5,8 +5,15 @@
 // classid rules, actions run only without direct-action, the MAC header pushed
 // back at ingress, gen flags with the TC_SETUP_CLSBPF offload hook, and the
 // refusal errors (bare errno: bpf_policy is parsed with a NULL extack).
+// eBPF programs by fd (cls_bpf_prog_from_efd, bpf_prog_get_type_dev) resolved in
+// the bpf() instance passed to createClsBpfOps, run on the skb with
+// @tcbpf/bpf-skb's SkbRunState; TC_ACT_REDIRECT goes through skb_do_redirect
+// (net/core/filter.c) installed on the TcNet.
 import { KernelError, kerr } from '@tcbpf/base';
 import { ClassicFilter, decodeSockFilters, type ClassicEnv } from '@tcbpf/cbpf';
+import { AddressSpace, REGION, RUN_STATUS, type BpfProg, type BpfSyscall } from '@tcbpf/ebpf';
+import { SkbRunState } from '@tcbpf/bpf-skb';
+import { HOOK, SkBuff } from '@tcbpf/skb';
 import {
   TcfExts,
   TcfResult,
@@ -25,8 +32,9 @@ import {
   type TcfChangeArgs,
   type TcfProto,
   type TcfProtoOps,
+  type TcNet,
 } from '@tcbpf/tcf';
-import { TCA, TCA_BPF, TCA_BPF_FLAG, TCA_CLS_FLAGS, TC_ACT, TC_H } from '@tcbpf/uapi';
+import { BPF_PROG_TYPE, TCA, TCA_BPF, TCA_BPF_FLAG, TCA_CLS_FLAGS, TC_ACT, TC_H } from '@tcbpf/uapi';
 
 /** BPF_MAXINSNS: the largest classic program. */
 export const CLS_BPF_MAX_OPS = 4096;
@@ -46,16 +54,23 @@ export class ClsBpfProg {
   readonly extsIntegrated: boolean;
   genFlags: number;
   inHwCount = 0;
-  /** The user's sock_filter array, verbatim (bpf_ops). */
-  readonly ops: Uint8Array;
-  readonly filter: ClassicFilter;
+  /** The user's sock_filter array, verbatim (bpf_ops); null for an eBPF program. */
+  readonly ops: Uint8Array | null;
+  /** The classic program; null for an eBPF program. */
+  readonly filter: ClassicFilter | null;
+  /** The eBPF program taken by fd (the filter's reference); null for a classic program. */
+  readonly ebpf: BpfProg | null;
+  /** bpf_name: the TCA_BPF_NAME string with its NUL, as dumped (nla_put_string); null when absent. */
+  readonly bpfName: Uint8Array | null;
 
-  constructor(handle: number, extsIntegrated: boolean, genFlags: number, ops: Uint8Array, filter: ClassicFilter) {
+  constructor(handle: number, extsIntegrated: boolean, genFlags: number, ops: Uint8Array | null, filter: ClassicFilter | null, ebpf: BpfProg | null = null, bpfName: Uint8Array | null = null) {
     this.handle = handle;
     this.extsIntegrated = extsIntegrated;
     this.genFlags = genFlags;
     this.ops = ops;
     this.filter = filter;
+    this.ebpf = ebpf;
+    this.bpfName = bpfName;
   }
 }
 
@@ -83,6 +98,11 @@ export interface ClsBpfOffload {
 export interface ClsBpfOptions {
   /** net.core.bpf_jit_enable: run the compiled form (default true) or the interpreter. */
   readonly jit?: boolean;
+  /**
+   * The bpf() instance TCA_BPF_FD is resolved in (e.g. `tcBpfSyscall()` of
+   * @tcbpf/bpf-skb). Without it eBPF filters are refused with EBADF (no fd is valid).
+   */
+  readonly bpf?: BpfSyscall;
 }
 
 function head(tp: TcfProto): ClsBpfHead {
@@ -206,12 +226,63 @@ function progFromOps(tb: NlAttrs, jit: boolean): { ops: Uint8Array; filter: Clas
   }
 }
 
+/** cls_bpf_prog_from_efd: the SCHED_CLS program behind `fd` and the name. */
+function progFromEfd(tb: NlAttrs, bpf: BpfSyscall | undefined): { ebpf: BpfProg; name: Uint8Array | null } {
+  const fd = tb.u32(TCA_BPF.FD) | 0;
+  // bpf_prog_get_type_dev: a bad fd is EBADF, another program type EINVAL
+  const ebpf = bpf?.progByFd(fd);
+  if (ebpf === undefined) throw kerr('EBADF');
+  if (ebpf.type !== BPF_PROG_TYPE.SCHED_CLS) throw kerr('EINVAL');
+  let name: Uint8Array | null = null;
+  if (tb.has(TCA_BPF.NAME)) {
+    const d = tb.data(TCA_BPF.NAME);
+    name = d.slice(0, d.indexOf(0) + 1); // validated: a NUL is present
+  }
+  return { ebpf, name };
+}
+
+/**
+ * skb_do_redirect (net/core/filter.c) after a TC_ACT_REDIRECT verdict: the
+ * target from bpf_redirect_info looked up in the skb's namespace; a missing
+ * device (or bpf_redirect_peer, not modelled) drops the packet. Always consumes.
+ */
+function skbDoRedirect(net: TcNet, st: SkbRunState, skb: SkBuff, atIngress: boolean): number {
+  const target = net.devs.get(st.redirectIfindex);
+  if (target === undefined || st.redirectPeer) {
+    net.ns.dropSkb(skb, atIngress ? 'TC_INGRESS' : 'TC_EGRESS');
+    return HOOK.CONSUMED;
+  }
+  net.datapath.mirredForward(skb, target, (st.redirectFlags & BPF_F_INGRESS) !== 0, atIngress);
+  return HOOK.CONSUMED;
+}
+
+/** BPF_F_INGRESS of bpf_redirect (include/uapi/linux/bpf.h). */
+const BPF_F_INGRESS = 1;
+
 /**
  * The cls_bpf ops table (kind "bpf"). Register it explicitly:
  * `new TcKernel({ kinds: { ...TCF_ALL_KINDS, classifiers: [...TCF_ALL_KINDS.classifiers, createClsBpfOps()] } })`.
  */
 export function createClsBpfOps(options: ClsBpfOptions = {}): TcfProtoOps {
   const jit = options.jit ?? true;
+  const bpf = options.bpf;
+  // bpf_redirect_info and the __sk_buff mirror: one per bpf() instance (single modelled CPU)
+  const st = bpf === undefined ? null : new SkbRunState(bpf.mem, new SkBuff(0));
+  const redirect = (net: TcNet): ((skb: SkBuff, atIngress: boolean) => number) => (skb, atIngress) => skbDoRedirect(net, st!, skb, atIngress);
+  const redirectors = new WeakMap<TcNet, (skb: SkBuff, atIngress: boolean) => number>();
+  /** Run the eBPF program on skb (data at the MAC header); R0, or 0 / SHOT on a fault. */
+  const runEbpf = (p: BpfProg, skb: SkBuff, net: TcNet, da: boolean): number => {
+    const s = st!;
+    const interp = bpf!.interpreter;
+    s.ns = net.ns;
+    s.begin(skb);
+    interp.runCtx = s;
+    const status = bpf!.run(p, AddressSpace.hiOf(REGION.CTX), 0);
+    s.end();
+    // the verifier rules faults out; should one happen, the packet is not classified (or dropped with da)
+    if (status !== RUN_STATUS.OK) return da ? TC_ACT.SHOT : 0;
+    return interp.r0Lo | 0;
+  };
   return Object.freeze({
     kind: 'bpf',
     init(tp: TcfProto): void {
@@ -238,13 +309,13 @@ export function createClsBpfOps(options: ClsBpfOptions = {}): TcfProtoOps {
         let filterRes: number;
         if (prog.genFlags & TCA_CLS_FLAGS.SKIP_SW) {
           filterRes = prog.extsIntegrated ? TC_ACT.UNSPEC : 0;
-        } else if (atIngress) {
-          const macLen = skb.macLen;
-          skb.push(macLen);
-          filterRes = (jit ? prog.filter.runCompiled(skb, env) : prog.filter.run(skb, env)) | 0;
-          skb.pull(macLen);
         } else {
-          filterRes = (jit ? prog.filter.runCompiled(skb, env) : prog.filter.run(skb, env)) | 0;
+          const macLen = atIngress ? skb.macLen : 0;
+          if (atIngress) skb.push(macLen);
+          const f = prog.filter;
+          if (f !== null) filterRes = (jit ? f.runCompiled(skb, env) : f.run(skb, env)) | 0;
+          else filterRes = runEbpf(prog.ebpf!, skb, tp.chain.block.net, prog.extsIntegrated);
+          if (atIngress) skb.pull(macLen);
         }
         if (prog.extsIntegrated) {
           res.cls = null;
@@ -298,10 +369,13 @@ export function createClsBpfOps(options: ClsBpfOptions = {}): TcfProtoOps {
           gen = tb.u32(TCA_BPF.FLAGS_GEN);
           if (!tcFlagsValid(gen)) throw kerr('EINVAL');
         }
-        // eBPF by fd needs the bpf() fd table, which this package does not wire (see kernel-mapping.md)
-        if (!isBpf) throw kerr('EBADF');
-        const { ops, filter } = progFromOps(tb, jit);
-        prog = new ClsBpfProg(handle, da, gen, ops, filter);
+        if (isBpf) {
+          const { ops, filter } = progFromOps(tb, jit);
+          prog = new ClsBpfProg(handle, da, gen, ops, filter);
+        } else {
+          const { ebpf, name } = progFromEfd(tb, bpf);
+          prog = new ClsBpfProg(handle, da, gen, null, null, ebpf, name);
+        }
         prog.exts = exts;
         if (tb.has(TCA_BPF.CLASSID)) {
           prog.res.classid = tb.u32(TCA_BPF.CLASSID);
@@ -311,6 +385,11 @@ export function createClsBpfOps(options: ClsBpfOptions = {}): TcfProtoOps {
         const err = offload(tp, prog, oldprog);
         if (err) throw kerrFromCode(err);
         if (!(prog.genFlags & TCA_CLS_FLAGS.IN_HW)) prog.genFlags |= TCA_CLS_FLAGS.NOT_IN_HW;
+        if (prog.ebpf !== null && !redirectors.has(a.net)) {
+          const r = redirect(a.net);
+          redirectors.set(a.net, r);
+          a.net.skbDoRedirect = r;
+        }
         if (oldprog) {
           h.list[h.list.indexOf(oldprog)] = prog;
           h.handles.set(handle, prog);
@@ -345,8 +424,15 @@ export function createClsBpfOps(options: ClsBpfOptions = {}): TcfProtoOps {
       const p = fh as ClsBpfProg;
       const n = w.nestStart(TCA.OPTIONS);
       if (p.res.classid) w.u32(TCA_BPF.CLASSID, p.res.classid);
-      w.u16(TCA_BPF.OPS_LEN, p.ops.length / 8);
-      w.attr(TCA_BPF.OPS, p.ops);
+      if (p.ebpf !== null) {
+        // cls_bpf_dump_ebpf_info
+        if (p.bpfName !== null) w.attr(TCA_BPF.NAME, p.bpfName);
+        w.u32(TCA_BPF.ID, p.ebpf.id);
+        w.attr(TCA_BPF.TAG, p.ebpf.tagBytes);
+      } else if (p.ops !== null) {
+        w.u16(TCA_BPF.OPS_LEN, p.ops.length / 8);
+        w.attr(TCA_BPF.OPS, p.ops);
+      }
       p.exts.dump(w, TCA_BPF.ACT);
       if (p.extsIntegrated) w.u32(TCA_BPF.FLAGS, TCA_BPF_FLAG.ACT_DIRECT);
       if (p.genFlags) w.u32(TCA_BPF.FLAGS_GEN, p.genFlags);

@@ -77,6 +77,4 @@ describe('tc-testing filters/bpf.json (cBPF cases)', () => {
   });
 });
 
-// 2334 (valid eBPF object-file) and 2373 (verifier-rejected object) need eBPF programs by fd,
-// which cls-bpf does not take yet: listed as todo so the gap stays visible.
-it.todo('tc-testing 2334/2373: eBPF filters from object files (eBPF programs by fd not wired yet)');
+// 2334 (valid eBPF object-file) and 2373 (verifier-rejected object) are in ebpf.test.ts.
