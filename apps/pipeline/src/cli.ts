@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stackPackages } from './stack.js';
 import { ScenarioError, formatStats, runScenario, type RunResult, type TraceEntry } from './scenario.js';
-import { progDisasm, progRun, progVerify, type ProgToolOutput } from './prog-tools.js';
+import { isCaptureFile, progDisasm, progRun, progRunCapture, progVerify, type ProgToolOutput } from './prog-tools.js';
 
 function usage(): string {
   return [
@@ -18,7 +18,7 @@ function usage(): string {
     '                                                      verify a program: kernel-format verifier log, structured refusal with --json',
     '  prog disasm OBJ [--sec NAME]                        list the instructions (verifier-log syntax; tcpdump -d for classic)',
     '  prog run OBJ [--sec NAME] --data FILE [--data-out FILE] [--ctx-in FILE] [--ctx-out FILE] [--repeat N] [--json]',
-    '                                                      test-run a program on a packet (BPF_PROG_TEST_RUN)',
+    '                                                      test-run a program on a packet or each packet of a pcap (BPF_PROG_TEST_RUN)',
     '  packages                                            list the stack\'s packages and versions',
     '  help                                                this text',
     '',
@@ -121,6 +121,13 @@ function prog(args: readonly string[], noJit: boolean): number {
       const repeat = num('repeat', v.repeat, 1);
       if (repeat === undefined) return 2;
       const data = new Uint8Array(readFileSync(v.data));
+      if (isCaptureFile(data)) {
+        if (v['ctx-in'] !== undefined || v['ctx-out'] !== undefined) {
+          process.stderr.write('tcbpf prog run: --ctx-in/--ctx-out take one packet, not a capture\n');
+          return 2;
+        }
+        return emit(progRunCapture(obj, { ...sec, dataPath: v.data, ...(v['data-out'] === undefined ? {} : { dataOutPath: v['data-out'] }), repeat, json: v.json === true, noJit }));
+      }
       const ctxIn = v['ctx-in'] === undefined ? undefined : new Uint8Array(readFileSync(v['ctx-in']));
       const r = progRun(obj, { ...sec, data, ...(ctxIn === undefined ? {} : { ctxIn }), repeat, json: v.json === true, noJit });
       if (r.status === 0 && r.report !== undefined) {

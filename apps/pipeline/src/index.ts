@@ -14,3 +14,5 @@ export type { FilterKind } from './iproute2/tc-filter.js';
 export { ACTION_KINDS, parseActions, printActions } from './iproute2/tc-action.js';
 export type { ActionKind, TcEnv } from './iproute2/tc-action.js';
 export { getRate64, getSize, getTcClassid, sprintRate, sprintSize, sprintTcClassid } from './iproute2/tc-util.js';
+export { openProgram, verifyProgram, disasmProgram, prepareRun, progVerify, progDisasm, progRun, progRunCapture, isCaptureFile, formatKernelError } from './prog-tools.js';
+export type { ProgSource, ProgToolOutput, ProgOpenOptions, VerifyReport, ProgRunInput, ProgRunReport, ProgRunner, ProgRunCliOptions, ProgRunPacket } from './prog-tools.js';

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KernelError } from '@tcbpf/base';
 import { TcTestRunner, instantiateObject, loadElfObject, tcBpfSyscall } from '@tcbpf/bpf-skb';
 import { JitRuntime } from '@tcbpf/jit';
-import { buildFrame } from '@tcbpf/skb';
+import { PcapWriter, buildFrame, readCaptureFile } from '@tcbpf/skb';
 import { fuzzRuns, kernelOracle } from '@tcbpf/testing';
-import { disasmProgram, openProgram, prepareRun, progRun, progVerify, verifyProgram } from '../src/prog-tools.js';
+import { disasmProgram, isCaptureFile, openProgram, prepareRun, progRun, progRunCapture, progVerify, verifyProgram } from '../src/prog-tools.js';
 
 const app = join(import.meta.dirname, '..');
 const progs = join(app, '../../packages/bpf-skb/test/fixtures/progs');
@@ -246,4 +246,31 @@ describe('openProgram fuzz', () => {
       expect(KernelError.isInstance(e)).toBe(true);
     }
   });
+});
+
+describe('prog run on a capture', () => {
+  it('runs every packet of a pcap; rows agree with one-packet runs; --data-out writes a pcap', () => {
+    const pcap = join(tmp, 'in.pcap');
+    const chunks: Uint8Array[] = [];
+    const w = new PcapWriter({ write: (c) => void chunks.push(c.slice()) }, { nanosecond: true });
+    const pkts = [tcpSyn, udp, new Uint8Array(10), tcpSyn];
+    pkts.forEach((p, i) => w.writePacket(p, 1700000000 + i, 0));
+    w.close();
+    writeFileSync(pcap, Buffer.concat(chunks));
+    expect(isCaptureFile(new Uint8Array(readFileSync(pcap)))).toBe(true);
+    const out = join(tmp, 'out.pcap');
+    const obj = join(progs, 'parse_classify.o');
+    const r = progRunCapture(obj, { dataPath: pcap, dataOutPath: out, json: true });
+    expect(r.status).toBe(1); // packet 2 is too short
+    const rows = (JSON.parse(r.stdout) as { packets: { packet: number; retval?: number; errno?: string }[] }).packets;
+    expect(rows.map((x) => x.packet)).toEqual([0, 1, 2, 3]);
+    expect(rows[2]?.errno).toBe('EINVAL');
+    const one = prepareRun(openProgram(obj));
+    for (const i of [0, 1, 3]) expect(rows[i]?.retval).toBe(one.run({ data: pkts[i]! }).retval);
+    const written = [...readCaptureFile(out)].map((x) => x.data);
+    expect(written.length).toBe(3);
+    expect(written[0]).toEqual(tcpSyn);
+    const cli = tcbpf('--no-jit', 'prog', 'run', IP_TCP, '--data', pcap);
+    expect(cli.stdout).toBe('packet 0: Return value: 262144, duration: 6ns\npacket 1: Return value: 0, duration: 6ns\npacket 2: Error: data_size_in 10 is below ETH_HLEN (14): EINVAL\npacket 3: Return value: 262144, duration: 6ns\n');
+  }, 30_000);
 });
