@@ -274,3 +274,28 @@ describe('prog run on a capture', () => {
     expect(cli.stdout).toBe('packet 0: Return value: 262144, duration: 6ns\npacket 1: Return value: 0, duration: 6ns\npacket 2: Error: data_size_in 10 is below ETH_HLEN (14): EINVAL\npacket 3: Return value: 262144, duration: 6ns\n');
   }, 30_000);
 });
+
+describe('classic programs fuzz', () => {
+  // random sock_filter tuples: mostly real opcodes so the checker accepts a good share
+  const CODES = [0x28, 0x30, 0x20, 0x48, 0x50, 0x40, 0x00, 0x01, 0x02, 0x03, 0x04, 0x07, 0x14, 0x15, 0x25, 0x35, 0x45, 0x54, 0x74, 0x84, 0x87, 0x05, 0x61, 0x06, 0x16, 0xb1, 0xff] as const;
+  const tuple = fc.record({ code: fc.oneof({ arbitrary: fc.constantFrom(...CODES), weight: 9 }, { arbitrary: fc.integer({ min: 0, max: 0xffff }), weight: 1 }), jt: fc.integer({ min: 0, max: 2 }), jf: fc.integer({ min: 0, max: 2 }), k: fc.oneof(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 0xffffffff })) });
+  test.prop([fc.array(tuple, { minLength: 0, maxLength: 12 }), fc.uint8Array({ minLength: 14, maxLength: 120 })], { numRuns: fuzzRuns(200, 20000) })('fuzz: random classic programs verify, disassemble and run (compiled = interpreter) or fail with a KernelError', (body, pkt) => {
+    const insns = [...body, { code: 0x16, jt: 0, jf: 0, k: 0 }]; // ret a
+    const str = `${insns.length},${insns.map((i) => `${i.code} ${i.jt} ${i.jf} ${i.k}`).join(',')}`;
+    let src;
+    try {
+      src = openProgram(str);
+    } catch (e) {
+      expect(KernelError.isInstance(e)).toBe(true);
+      return;
+    }
+    const v = verifyProgram(src);
+    expect(disasmProgram(src).split('\n').length).toBe(insns.length + 1);
+    if (!v.ok) {
+      expect(v.errno).toBe('EINVAL');
+      expect(() => prepareRun(src)).toThrow(KernelError);
+      return;
+    }
+    expect(prepareRun(src).run({ data: pkt }).retval).toBe(prepareRun(src, { noJit: true }).run({ data: pkt }).retval);
+  });
+});
