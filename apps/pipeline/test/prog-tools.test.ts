@@ -299,3 +299,43 @@ describe('classic programs fuzz', () => {
     expect(prepareRun(src).run({ data: pkt }).retval).toBe(prepareRun(src, { noJit: true }).run({ data: pkt }).retval);
   });
 });
+
+const kr = kernelOracle();
+const bpftoolHere = has('bpftool');
+describe.skipIf(!kr.ok || !bpftoolHere)(`prog run vs the kernel's BPF_PROG_TEST_RUN via bpftool (kernel: ${!kr.ok ? kr.reason : bpftoolHere ? 'available' : 'bpftool missing'})`, () => {
+  it('same retval and data out for fixture programs on TCP and UDP packets (JIT and --no-jit)', () => {
+    let compared = 0;
+    for (const file of ['parse_classify.o', 'nat_rewrite.o', 'vlan.o']) {
+      const obj = join(progs, file);
+      const src = openProgram(obj);
+      if (src.kind !== 'ebpf') throw new Error('not an object');
+      const pin = `/sys/fs/bpf/tcbpf-prog-run-${process.pid}`;
+      const load = spawnSync('bpftool', ['prog', 'load', obj, pin, 'type', 'classifier'], { encoding: 'utf8' });
+      expect(load.status, load.stderr).toBe(0);
+      try {
+        const show = spawnSync('bpftool', ['prog', 'show', 'pinned', pin], { encoding: 'utf8' });
+        expect(show.stdout, `${file}: bpftool pinned the program we pick`).toContain(` name ${src.prog.name.slice(0, 15)} `);
+        // fresh maps on both sides: a new kernel load per file, a new instance per engine here
+        const ours = [prepareRun(src), prepareRun(src, { noJit: true })];
+        for (const [i, pkt] of [tcpSyn, udp].entries()) {
+          const din = join(tmp, `k-in-${i}.bin`);
+          const dout = join(tmp, `k-out-${i}.bin`);
+          writeFileSync(din, pkt);
+          const r = spawnSync('bpftool', ['prog', 'run', 'pinned', pin, 'data_in', din, 'data_out', dout], { encoding: 'utf8' });
+          expect(r.status, r.stderr).toBe(0);
+          const retval = Number(/Return value: (\d+)/.exec(r.stdout)?.[1]);
+          const kout = new Uint8Array(readFileSync(dout));
+          for (const run of ours) {
+            const got = run.run({ data: pkt });
+            expect(got.retval, `${file} packet ${i}`).toBe(retval);
+            expect(got.dataOut, `${file} packet ${i}`).toEqual(kout);
+            compared++;
+          }
+        }
+      } finally {
+        rmSync(pin, { force: true });
+      }
+    }
+    expect(compared).toBe(12);
+  }, 30_000);
+});
