@@ -229,9 +229,13 @@ function progFromOps(tb: NlAttrs, jit: boolean): { ops: Uint8Array; filter: Clas
 /** cls_bpf_prog_from_efd: the SCHED_CLS program behind `fd` and the name. */
 function progFromEfd(tb: NlAttrs, bpf: BpfSyscall | undefined): { ebpf: BpfProg; name: Uint8Array | null } {
   const fd = tb.u32(TCA_BPF.FD) | 0;
-  // bpf_prog_get_type_dev: a bad fd is EBADF, another program type EINVAL
+  // bpf_prog_get_type_dev (__bpf_prog_get): no open file is EBADF; an open fd that is
+  // not a program (a map, a perf event) is EINVAL, as is another program type
   const ebpf = bpf?.progByFd(fd);
-  if (ebpf === undefined) throw kerr('EBADF');
+  if (ebpf === undefined) {
+    if (bpf !== undefined && (bpf.mapByFd(fd) !== undefined || bpf.perfEventByFd(fd) !== undefined)) throw kerr('EINVAL');
+    throw kerr('EBADF');
+  }
   if (ebpf.type !== BPF_PROG_TYPE.SCHED_CLS) throw kerr('EINVAL');
   let name: Uint8Array | null = null;
   if (tb.has(TCA_BPF.NAME)) {

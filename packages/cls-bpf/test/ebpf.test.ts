@@ -125,12 +125,12 @@ describe('cls_bpf eBPF programs by fd', () => {
     expect(b![0]).toEqual([TCA_BPF.NAME, Uint8Array.of(0x61, 0x62, 0)]);
   });
 
-  it('refuses a bad fd and a map fd with EBADF, a SCHED_ACT program with EINVAL, fd with ops with EINVAL; nothing added', () => {
+  it('refuses a bad fd with EBADF, a map fd and a SCHED_ACT program with EINVAL (__bpf_prog_get), fd with ops with EINVAL; nothing added', () => {
     const s = makeESim();
     const { fd, stats } = loadClassify(s);
     const act = loadTcProgram(s.bpf, { insns: retProg(0), license: 'GPL', progType: BPF_PROG_TYPE.SCHED_ACT }).fd;
     expect(() => addEbpf(s, 1, 999)).toThrow(expect.objectContaining({ errno: 'EBADF' }) as Error);
-    expect(() => addEbpf(s, 1, stats)).toThrow(expect.objectContaining({ errno: 'EBADF' }) as Error);
+    expect(() => addEbpf(s, 1, stats)).toThrow(expect.objectContaining({ errno: 'EINVAL' }) as Error);
     expect(() => addEbpf(s, 1, act)).toThrow(expect.objectContaining({ errno: 'EINVAL' }) as Error);
     expect(() => addEbpf(s, 1, fd, { ops: true })).toThrow(expect.objectContaining({ errno: 'EINVAL' }) as Error);
     expect(dumpOptions(s)).toEqual([]);
