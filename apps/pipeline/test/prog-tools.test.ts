@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KernelError } from '@tcbpf/base';
-import { TcTestRunner, instantiateObject, loadElfObject, tcBpfSyscall } from '@tcbpf/bpf-skb';
+import { SKB_OFF, TcTestRunner, instantiateObject, loadElfObject, tcBpfSyscall } from '@tcbpf/bpf-skb';
 import { JitRuntime } from '@tcbpf/jit';
 import { PcapWriter, buildFrame, readCaptureFile } from '@tcbpf/skb';
 import { fuzzRuns, kernelOracle } from '@tcbpf/testing';
@@ -204,6 +204,23 @@ describe('prog run', () => {
     const r = progRun(IP_TCP, { data: tcpSyn, json: true });
     expect(JSON.parse(r.stdout)).toMatchObject({ retval: 262144, data_size_out: tcpSyn.length, engine: 'classic-compiled' });
   });
+
+  it('--ctx-in: allowed fields reach the program and come back in --ctx-out; a forbidden field is EINVAL naming __sk_buff', () => {
+    const data = join(tmp, 'ctx-syn.bin');
+    writeFileSync(data, tcpSyn);
+    const ctx = new Uint8Array(192);
+    new DataView(ctx.buffer).setUint32(SKB_OFF.priority, 7, true); // struct __sk_buff, little-endian
+    const cin = join(tmp, 'ctx-in.bin');
+    const cout = join(tmp, 'ctx-out.bin');
+    writeFileSync(cin, ctx);
+    const ok = tcbpf('prog', 'run', join(progs, 'parse_classify.o'), '--data', data, '--ctx-in', cin, '--ctx-out', cout);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(new DataView(new Uint8Array(readFileSync(cout)).buffer).getUint32(SKB_OFF.priority, true)).toBe(7);
+    const bad = progRun(join(progs, 'parse_classify.o'), { data: tcpSyn, ctxIn: Uint8Array.of(1, ...new Uint8Array(191)) });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('__sk_buff');
+    expect(bad.stderr).toContain('EINVAL (-22)');
+  }, 30_000);
 
   it('bad input: short packet is EINVAL naming data_size_in; missing --data is a usage error', () => {
     const r = progRun(join(progs, 'parse_classify.o'), { data: new Uint8Array(10) });
