@@ -356,3 +356,20 @@ describe.skipIf(!kr.ok || !bpftoolHere)(`prog run vs the kernel's BPF_PROG_TEST_
     expect(compared).toBe(12);
   }, 30_000);
 });
+
+describe('object files fuzz', () => {
+  const base = new Uint8Array(readFileSync(unchecked));
+  test.prop([fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 })], { numRuns: fuzzRuns(100, 3000) })('fuzz: a corrupted object verifies, disassembles or fails with a KernelError', (flips) => {
+    const bytes = base.slice();
+    for (const [at, v] of flips) bytes[at % bytes.length] = v;
+    const f = join(tmp, 'fuzz.o');
+    writeFileSync(f, bytes);
+    try {
+      const src = openProgram(f);
+      verifyProgram(src);
+      disasmProgram(src);
+    } catch (e) {
+      if (!KernelError.isInstance(e)) throw e;
+    }
+  });
+});
