@@ -4,9 +4,10 @@
 // load path of kernel/bpf/syscall.c + kernel/bpf/verifier.c for them:
 // helpers the kernel offers but tcbpf does not implement are refused by name,
 // the program is verified (@tcbpf/verifier) and its context accesses are
-// rewritten (convert_ctx_accesses) before @tcbpf/ebpf loads it.
+// rewritten (convert_ctx_accesses) in the executable image while @tcbpf/ebpf
+// loads it (the tag stays that of the instructions as loaded).
 import { KernelError } from '@tcbpf/base';
-import { BASE_HELPERS, BpfSyscall, makeProgType, type HelperEnv, type ProgTypeOps } from '@tcbpf/ebpf';
+import { BASE_HELPERS, BpfSyscall, decodeInsns, makeProgType, type HelperEnv, type ProgTypeOps } from '@tcbpf/ebpf';
 import { BPF_FUNC_NAMES, BPF_PROG_TYPE } from '@tcbpf/uapi';
 import { SCHED_CLS_OPS, rewriteCtxAccesses, verify, type MapDescriptor } from '@tcbpf/verifier';
 import { TC_HELPERS } from './helpers/tc-helpers.js';
@@ -107,7 +108,9 @@ export function loadTcProgram(sys: BpfSyscall, attr: TcProgLoadAttr): TcProgLoad
   };
   const res = verify(b, { progType: SCHED_CLS_OPS, license: attr.license, maps });
   if (!res.ok) throw new KernelError(res.errno as 'EINVAL', res.message || `verifier refused the program (${res.errno})`, { insn: res.insn });
-  const insns = rewriteCtxAccesses(b, res);
-  const fd = sys.progLoad({ progType, insns, license: attr.license, ...(attr.name === undefined ? {} : { name: attr.name }) });
+  // The program is loaded as given (its tag is computed over these
+  // instructions); the context-access rewrite only changes the executable image.
+  const xlated = decodeInsns(rewriteCtxAccesses(b, res));
+  const fd = sys.progLoad({ progType, insns: b, license: attr.license, verifier: () => xlated, ...(attr.name === undefined ? {} : { name: attr.name }) });
   return { fd, verifiedInsns: res.processed };
 }

@@ -7,13 +7,14 @@
 // relocated instructions are byte-for-byte what libbpf loaded, subprograms
 // and relocations included. Map type, key/value size, max_entries, flags and
 // kernel-visible names are compared too, as are the prog_array slots libbpf
-// initialised. The tag is computed twice: by this test (node:crypto) and by
-// @tcbpf/ebpf's progTag.
+// initialised. The tag is computed three times: by this test (node:crypto), by
+// @tcbpf/ebpf's progTag, and by BPF_PROG_LOAD of the program loaded through
+// loadTcProgram (before its ctx-access rewrite, as in the kernel).
 import { decodeInsns, progTag } from '@tcbpf/ebpf';
 import { Netns, hasTool, kernelOracle } from '@tcbpf/testing';
 import { BPF_MAP_TYPE } from '@tcbpf/uapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadElfObject, selectProgram, type BpfObject } from '../src/index.js';
+import { instantiateObject, loadElfObject, selectProgram, tcBpfSyscall, type BpfObject } from '../src/index.js';
 import { FIXTURES, PROGS_DIR, kernelProgTag, readFixture, type FixtureName } from './fixture-objects.js';
 
 const k = kernelOracle();
@@ -122,6 +123,8 @@ describe.skipIf(!k.ok || tools !== '')(`ELF loader vs the kernel (kernel: ${k.re
 
     it(`${f}: bpftool loadall — every program's tag, and every referenced map's definition`, () => {
       const { obj, view } = views.get(f)!;
+      const sys = tcBpfSyscall();
+      const loaded = f === 'callbacks.o' ? undefined : { sys, obj: instantiateObject(sys, obj) };
       expect(view.progs.map((p) => p.name).sort()).toEqual(obj.programs.map((p) => p.name.slice(0, 15)).sort());
       for (const p of obj.programs) {
         const kp = view.progs.find((x) => x.name === p.name.slice(0, 15))!;
@@ -129,6 +132,8 @@ describe.skipIf(!k.ok || tools !== '')(`ELF loader vs the kernel (kernel: ${k.re
         expect(kp.tag, `tag of ${p.name}`).toBe(kernelProgTag(p.insns));
         // and the tag function of @tcbpf/ebpf agrees
         expect(progTag(decodeInsns(p.insns))).toBe(kp.tag);
+        // and so does the tag of the program loaded through loadTcProgram (callbacks.o is refused: bpf_loop)
+        if (loaded !== undefined) expect(loaded.sys.progInfo(loaded.obj.programs.get(p.name)!).tag, `loadTcProgram tag of ${p.name}`).toBe(kp.tag);
         // maps the program references, plus the .rodata* maps libbpf binds to every program (BPF_PROG_BIND_MAP)
         const used = new Set([...p.mapRelocs.map((r) => r.map), ...obj.maps.filter((m) => m.readonly).map((m) => m.name)]);
         expect((kp.map_ids ?? []).length).toBe(used.size);

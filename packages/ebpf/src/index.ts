@@ -48,4 +48,4 @@ export { sha256 } from './prog/sha256.js';
 export { sha1 } from './prog/sha1.js';
 
 export { BpfSyscall, licenseIsGplCompatible } from './syscall.js';
-export type { BpfSyscallOptions, ProgLoadAttr, ProgInfo, MapInfo, VerifierRequest } from './syscall.js';
+export type { BpfSyscallOptions, ProgLoadAttr, ProgInfo, MapInfo, ProgVerifier, VerifierRequest } from './syscall.js';

@@ -34,10 +34,16 @@ export interface BpfSyscallOptions {
   readonly progTypes?: readonly ProgTypeOps[];
   /**
    * The verifier: called after the structural pass with the program about to
-   * be loaded; throws KernelError to refuse. (Issue 8 provides it.)
+   * be loaded; throws KernelError to refuse. (Issue 8 provides it.) It may
+   * return rewritten instructions (same count), which become the executable
+   * image; the program's `insns` and tag stay those as loaded, as in the
+   * kernel, where the tag is computed before the verifier's rewrites.
    */
-  readonly verifier?: (req: VerifierRequest) => void;
+  readonly verifier?: ProgVerifier;
 }
+
+/** The verifier hook: throws KernelError to refuse; may return the rewritten (executable) instructions. */
+export type ProgVerifier = (req: VerifierRequest) => readonly Insn[] | undefined | void;
 
 /** What the verifier gets. */
 export interface VerifierRequest {
@@ -57,6 +63,11 @@ export interface ProgLoadAttr {
   readonly name?: string;
   /** fd_array for BPF_PSEUDO_MAP_IDX / MAP_IDX_VALUE. */
   readonly fdArray?: readonly number[];
+  /**
+   * A per-load verifier (after the instance's): e.g. the program type's
+   * context-access rewrites. Same contract as {@link BpfSyscallOptions.verifier}.
+   */
+  readonly verifier?: ProgVerifier;
 }
 
 /** BPF_OBJ_GET_INFO_BY_FD for programs (the fields modelled). */
@@ -99,6 +110,35 @@ function checkObjName(name: string | undefined): string {
   return name;
 }
 
+/**
+ * Apply a verifier's rewritten instructions to the executable image. The
+ * rewrite keeps the instruction count and leaves LD_IMM64 pairs and calls
+ * alone (their resolved handles and helpers are already in place).
+ */
+function patchImage(image: Int32Array, insns: readonly Insn[], xlated: readonly Insn[]): void {
+  if (xlated.length !== insns.length) throw new KernelError('EFAULT', `verifier rewrite changed the instruction count (${insns.length} -> ${xlated.length})`);
+  for (let i = 0; i < insns.length; i++) {
+    const a = insns[i]!;
+    const b = xlated[i]!;
+    const ka = OPCODES[a.code]?.kind;
+    const same = a.code === b.code && a.dst === b.dst && a.src === b.src && a.off === b.off && a.imm === b.imm;
+    if (ka === OP_KIND.LD_IMM64) {
+      const a2 = insns[i + 1]!;
+      const b2 = xlated[i + 1]!;
+      if (!same || a2.code !== b2.code || a2.dst !== b2.dst || a2.src !== b2.src || a2.off !== b2.off || a2.imm !== b2.imm)
+        throw new KernelError('EFAULT', 'verifier rewrite touched a 64-bit immediate load', { insn: i });
+      i++;
+      continue;
+    }
+    if (same) continue;
+    const kb = OPCODES[b.code]?.kind;
+    if (ka === OP_KIND.CALL || kb === undefined || kb === OP_KIND.LD_IMM64 || kb === OP_KIND.CALL)
+      throw new KernelError('EFAULT', 'verifier rewrite touched a call or 64-bit immediate load', { insn: i });
+    image[i * 2] = (b.code & 0xff) | ((b.dst & 0xf) << 8) | ((b.src & 0xf) << 12) | (b.off << 16);
+    image[i * 2 + 1] = b.imm;
+  }
+}
+
 type FdObject = { kind: 'map'; map: BpfMap } | { kind: 'prog'; prog: BpfProg } | { kind: 'perf'; ev: PerfEventBuffer };
 
 /**
@@ -114,7 +154,7 @@ export class BpfSyscall implements KernelServices, FdResolver {
   /** bpf_trace_printk output (what /sys/kernel/tracing/trace_pipe would show, message part only). */
   readonly traceLines: string[] = [];
   readonly #progTypes = new Map<number, ProgTypeOps>();
-  readonly #verifier: ((req: VerifierRequest) => void) | undefined;
+  readonly #verifier: ProgVerifier | undefined;
   readonly #fds = new Map<number, FdObject>();
   readonly #mapIds = new Idr<BpfMap>();
   readonly #progIds = new Idr<BpfProg>();
@@ -437,9 +477,17 @@ export class BpfSyscall implements KernelServices, FdResolver {
       if ((op.kind === OP_KIND.LD_ABS || op.kind === OP_KIND.LD_IND) && ops.ldPacket === undefined)
         throw new KernelError('EINVAL', 'BPF_LD_[ABS|IND] instructions not allowed for this program type', { insn: i });
     }
-    this.#verifier?.({ insns, typeOps: ops, subprogs: shape.subprogs, mapAt });
-
+    // The tag is computed over the instructions as loaded (map fds zeroed),
+    // before any verifier rewrite; rewrites only change the executable image.
     const tagBytes = progTagBytes(insns);
+    let xlated: readonly Insn[] = insns;
+    for (const verifier of [this.#verifier, attr.verifier]) {
+      if (verifier === undefined) continue;
+      const out = verifier({ insns: xlated, typeOps: ops, subprogs: shape.subprogs, mapAt });
+      if (out) xlated = out;
+    }
+    if (xlated !== insns) patchImage(image, insns, xlated);
+
     const prog: BpfProg = {
       id: 0, type: ops.type, typeOps: ops, name, license: attr.license, gplCompatible: gpl,
       insns: Object.freeze([...insns]), tag: toHex(tagBytes), tagBytes, subprogs: shape.subprogs,
