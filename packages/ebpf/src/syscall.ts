@@ -247,6 +247,28 @@ export class BpfSyscall implements KernelServices, FdResolver {
     }
   }
 
+  /**
+   * bpf_prog_inc (taken by bpf_prog_get_type_dev for a kernel user such as a
+   * cls_bpf filter): the program, and the maps it uses, stay alive after the
+   * loader closes its fd until the matching {@link progPut}.
+   */
+  progHold(prog: BpfProg): void {
+    const n = this.#refs.get(prog);
+    if (n === undefined) throw new KernelError('ENOENT', `program id ${prog.id} is no longer alive`, { where: 'prog' });
+    this.#refs.set(prog, n + 1);
+  }
+
+  /** bpf_prog_put: drop a reference taken by {@link progHold}; the last one frees the program (its id, its map references). */
+  progPut(prog: BpfProg): void {
+    if (!this.#refs.has(prog)) throw new KernelError('ENOENT', `program id ${prog.id} is no longer alive`, { where: 'prog' });
+    this.#unref(prog);
+  }
+
+  /** The reference count of a live program or map (0 once freed); for tests and tools. */
+  refCount(obj: BpfProg | BpfMap): number {
+    return this.#refs.get(obj) ?? 0;
+  }
+
   /** A simulated perf event (perf_event_open of a bpf-output event on `cpu`); its fd goes into PERF_EVENT_ARRAY. */
   perfEventOpen(cpu = 0, capacity = 4096): { fd: number; buffer: PerfEventBuffer } {
     const ev = new PerfEventBuffer(cpu, capacity);
