@@ -34,7 +34,7 @@ function printPackages(): void {
 }
 
 /** `tcbpf run`: returns the exit status. */
-function run(file: string, o: { out: string; trace?: string; json: boolean }): number {
+function run(file: string, o: { out: string; trace?: string; json: boolean; jit: boolean }): number {
   const text = readFileSync(file, 'utf8');
   mkdirSync(o.out, { recursive: true });
   let traceFd = -1;
@@ -46,6 +46,7 @@ function run(file: string, o: { out: string; trace?: string; json: boolean }): n
     result = runScenario(file, text, {
       outDir: o.out,
       inDir: dirname(resolve(file)),
+      jit: o.jit,
       ...(traceFd >= 0 ? { trace: (e: TraceEntry) => void writeSync(traceFd, `${JSON.stringify(e)}\n`) } : {}),
       print: (s) => {
         shows.push(s);
@@ -170,7 +171,7 @@ export function main(argv0: readonly string[]): number {
       }
       const out = resolve(values.out ?? (cmd === 'demo' ? 'tcbpf-out/demo' : 'tcbpf-out'));
       if (cmd === 'demo') process.stdout.write(`tcbpf demo — ${file}\n\n`);
-      return run(file, { out, ...(cmd === 'demo' && values.trace === undefined ? { trace: join(out, 'trace.jsonl') } : values.trace === undefined ? {} : { trace: values.trace }), json: values.json === true });
+      return run(file, { out, ...(cmd === 'demo' && values.trace === undefined ? { trace: join(out, 'trace.jsonl') } : values.trace === undefined ? {} : { trace: values.trace }), json: values.json === true, jit: !noJit });
     }
     case 'prog':
       return prog(rest, noJit);

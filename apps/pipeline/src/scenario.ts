@@ -3,9 +3,12 @@
 // (@tcbpf/tcf over @tcbpf/skb). Models the command-line side of iproute2 6.1
 // (ip/iplink.c for `ip link add|set|del`, `ip netns add`) and, for the
 // datapath, net/core/dev.c as the tcf and skb packages implement it.
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { KernelError } from '@tcbpf/base';
+import { instantiateObject, loadElfObject, selectProgram, tcBpfSyscall } from '@tcbpf/bpf-skb';
+import { createClsBpfOps } from '@tcbpf/cls-bpf';
+import type { BpfSyscall } from '@tcbpf/ebpf';
 import { HOOK, PcapWriter, SkBuff, readCaptureFile, type DropReason, type NetDevice } from '@tcbpf/skb';
 import { TCF_ALL_KINDS, TcClient, TcKernel, type TcKinds, type TcNet, type TcSkb, type TcfProto, type TcfProtoOps, type TcfResult } from '@tcbpf/tcf';
 import { Args, UsageError, splitWords } from './iproute2/args.js';
@@ -66,6 +69,8 @@ export interface RunOptions {
   readonly progress?: (done: number) => void;
   /** Simulation seed. */
   readonly seed?: number;
+  /** net.core.bpf_jit_enable: run BPF programs compiled (default true) or on the interpreter (`--no-jit`). */
+  readonly jit?: boolean;
 }
 
 interface Capture {
@@ -98,6 +103,8 @@ export interface RunResult {
 /** A simulated machine driven by scenario lines. */
 export class Scenario {
   readonly kernel: TcKernel;
+  /** The kernel's bpf() (one per scenario kernel): tc `obj` programs and their maps live here. */
+  readonly bpf: BpfSyscall;
   readonly nets = new Map<string, TcNet>();
   readonly #clients = new Map<TcNet, TcClient>();
   readonly #opts: RunOptions;
@@ -109,7 +116,14 @@ export class Scenario {
   constructor(opts: RunOptions) {
     this.#opts = opts;
     const trace = opts.trace;
-    this.kernel = new TcKernel({ kinds: trace === undefined ? TCF_ALL_KINDS : this.#tracedKinds(TCF_ALL_KINDS, trace), seed: opts.seed ?? 1 });
+    this.bpf = tcBpfSyscall();
+    // the kernel's built-in kinds plus cls_bpf on this kernel's bpf()
+    const base: TcKinds = Object.freeze({
+      qdiscs: TCF_ALL_KINDS.qdiscs,
+      classifiers: Object.freeze([...TCF_ALL_KINDS.classifiers, createClsBpfOps({ jit: opts.jit ?? true, bpf: this.bpf })]),
+      actions: TCF_ALL_KINDS.actions,
+    });
+    this.kernel = new TcKernel({ kinds: trace === undefined ? base : this.#tracedKinds(base, trace), seed: opts.seed ?? 1 });
     this.#addNet('default');
   }
 
@@ -156,7 +170,25 @@ export class Scenario {
     return {
       ifindex: (name) => net.devByName(name)?.ifindex ?? 0,
       ifname: (i) => net.ns.getByIndex(i)?.name ?? `if${i}`,
+      path: (f) => join(this.#opts.inDir, f),
+      loadBpfObject: (file, section) => this.#loadObject(file, section),
     };
+  }
+
+  /**
+   * What tc 6.1 does for `obj FILE sec NAME` (lib/bpf_libbpf.c load_bpf_object):
+   * open the object, load only the programs of that section (with the maps),
+   * and hand the first one's fd to cls_bpf with the annotation "FILE:[SEC]".
+   * The fds stay open (tc's would close at exit; the filter holds the program).
+   */
+  #loadObject(file: string, section: string): { fd: number; name: string } {
+    const path = join(this.#opts.inDir, file);
+    const obj = loadElfObject(new Uint8Array(readFileSync(path)), { fileName: basename(file) });
+    const spec = selectProgram(obj, { section });
+    const loaded = instantiateObject(this.bpf, obj, { programs: (p) => p.section === section });
+    const fd = loaded.programs.get(spec.name);
+    if (fd === undefined) throw new KernelError('ENOENT', `program "${spec.name}" was not loaded`, { where: `section "${section}"` });
+    return { fd, name: `${basename(file)}:[${section}]` };
   }
 
   #adopt(net: TcNet, dev: NetDevice): void {

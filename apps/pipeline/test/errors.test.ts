@@ -30,10 +30,14 @@ function fail(lines: readonly string[]): ScenarioError {
 }
 
 describe('scenario errors', () => {
-  it('unknown classifier kind: the kernel has no cls_bpf yet → ENOENT with its extack', () => {
-    const e = fail([...SETUP, 'tc qdisc add dev va clsact', 'tc filter add dev va ingress bpf bytecode "1,6 0 0 0,"']);
+  it('unknown classifier kind: the kernel has no such module → ENOENT with its extack', () => {
+    const e = fail([...SETUP, 'tc qdisc add dev va clsact', 'tc filter add dev va ingress u32']);
     expect(e.message).toBe('t.tcbpf:5:1: Error: TC classifier not found. (ENOENT)');
     expect([e.line, e.col, e.errno]).toEqual([5, 1, 'ENOENT']);
+  });
+  it('cls_bpf refuses a classic program the checker rejects: bare EINVAL (bpf_prog_create has no extack)', () => {
+    const e = fail([...SETUP, 'tc qdisc add dev va clsact', 'tc filter add dev va ingress bpf bytecode "1,21 0 5 2048"']);
+    expect([e.line, e.col, e.errno]).toEqual([5, 1, 'EINVAL']);
   });
   it('filter without a clsact qdisc: the kernel refusal', () => {
     const e = fail([...SETUP, 'tc filter add dev va ingress matchall action drop']);

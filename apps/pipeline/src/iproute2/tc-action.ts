@@ -12,6 +12,14 @@ export interface TcEnv {
   ifindex(name: string): number;
   /** The name of an ifindex (for printing). */
   ifname(ifindex: number): string;
+  /** A file named on the command line (`bytecode-file`, `obj`): tc reads it from its cwd; scenarios from their folder. */
+  readonly path?: (file: string) => string;
+  /**
+   * `obj FILE [sec NAME]`: load the object's program as tc does through libbpf and
+   * return its fd (in the kernel's bpf() instance) and the TCA_BPF_NAME annotation
+   * `FILE:[SEC]`. Absent: eBPF objects cannot be loaded (usage error).
+   */
+  readonly loadBpfObject?: (file: string, section: string) => { readonly fd: number; readonly name: string };
 }
 
 /** One action kind: its argument parser (writes TCA_ACT_OPTIONS) and printer. */

@@ -1,6 +1,6 @@
 // Models iproute2 6.1 tc/tc_filter.c (tc_filter_modify, print_filter) with the
 // classifier modules f_matchall.c and f_bpf.c (classic `bytecode` /
-// `bytecode-file`; `obj` waits for the eBPF classifier): words → RTM_*TFILTER
+// `bytecode-file`, `obj FILE [sec NAME]` loaded through the env's bpf()): words → RTM_*TFILTER
 // request attributes, dump messages → tc's text.
 import { readFileSync } from 'node:fs';
 import { KernelError } from '@tcbpf/base';
@@ -81,21 +81,41 @@ const bpf: FilterKind = Object.freeze({
     let flags = 0;
     let gen = 0;
     let ops: { code: number; jt: number; jf: number; k: number }[] | null = null;
+    let ebpf: { fd: number; name: string } | null = null;
     while (a.more) {
       const word = a.peek();
       if (word === 'bytecode' || word === 'bytecode-file' || word === 'bc') {
         a.take();
         const s = a.next();
         const col = a.lastCol;
-        if (ops !== null) throw new UsageError('Error: duplicate BPF program', col);
+        if (ops !== null || ebpf !== null) throw new UsageError('Error: duplicate BPF program', col);
         try {
-          ops = word === 'bytecode-file' ? parseBytecodeFile(readFileSync(s, 'utf8')) : parseBytecode(s);
+          ops = word === 'bytecode-file' ? parseBytecodeFile(readFileSync(env.path?.(s) ?? s, 'utf8')) : parseBytecode(s);
         } catch (e) {
           if (KernelError.isInstance(e)) throw new UsageError(e.extack, col);
           throw new UsageError(`Cannot read "${s}": ${(e as Error).message}`, col);
         }
-      } else if (word === 'obj' || word === 'object-file' || word === 'fd' || word === 'object-pinned' || word === 'pinned') {
-        throw new UsageError(`bpf "${word}": eBPF classifier objects need cls_bpf (issue 11), not in this build yet`, a.col);
+      } else if (word === 'obj' || word === 'object-file') {
+        // bpf_parse_common: obj FILE [section NAME] [verbose]; the section defaults to "classifier"
+        a.take();
+        const file = a.next();
+        const col = a.lastCol;
+        if (ops !== null || ebpf !== null) throw new UsageError('Error: duplicate BPF program', col);
+        let section = 'classifier';
+        if (a.more && (a.peek() === 'sec' || a.peek() === 'section')) {
+          a.take();
+          section = a.next();
+        }
+        if (a.more && a.peek() === 'verbose') a.take();
+        if (env.loadBpfObject === undefined) throw new UsageError(`bpf "${word}": no bpf() to load the object into`, col);
+        try {
+          ebpf = env.loadBpfObject(file, section);
+        } catch (e) {
+          if (KernelError.isInstance(e)) throw new UsageError(`${file}: ${e.extack} (${e.errno})`, col);
+          throw new UsageError(`Cannot read "${file}": ${(e as Error).message}`, col);
+        }
+      } else if (word === 'fd' || word === 'object-pinned' || word === 'pinned') {
+        throw new UsageError(`bpf "${word}": not modelled (use "obj FILE sec NAME")`, a.col);
       } else if (word === 'classid' || word === 'flowid') {
         a.take();
         const s = a.next();
@@ -112,15 +132,21 @@ const bpf: FilterKind = Object.freeze({
         parseActions(a, w, TCA_BPF.ACT, env);
       } else throw new UsageError(`What is "${word}"?`, a.col);
     }
-    if (ops === null) throw new UsageError('Either "bytecode", "bytecode-file" or "obj" must be given', a.endCol);
-    w.u16(TCA_BPF.OPS_LEN, ops.length);
-    const p = w.attrReserve(TCA_BPF.OPS, ops.length * 8);
-    ops.forEach((op, i) => {
-      w.setU16(p + i * 8, op.code);
-      w.setU8(p + i * 8 + 2, op.jt);
-      w.setU8(p + i * 8 + 3, op.jf);
-      w.setU32(p + i * 8 + 4, op.k);
-    });
+    if (ebpf !== null) {
+      // bpf_ebpf_cb: the program fd and the annotation
+      w.u32(TCA_BPF.FD, ebpf.fd);
+      w.str(TCA_BPF.NAME, ebpf.name);
+    } else {
+      if (ops === null) throw new UsageError('Either "bytecode", "bytecode-file" or "obj" must be given', a.endCol);
+      w.u16(TCA_BPF.OPS_LEN, ops.length);
+      const p = w.attrReserve(TCA_BPF.OPS, ops.length * 8);
+      ops.forEach((op, i) => {
+        w.setU16(p + i * 8, op.code);
+        w.setU8(p + i * 8 + 2, op.jt);
+        w.setU8(p + i * 8 + 3, op.jf);
+        w.setU32(p + i * 8 + 4, op.k);
+      });
+    }
     if (gen) w.u32(TCA_BPF.FLAGS_GEN, gen);
     if (flags) w.u32(TCA_BPF.FLAGS, flags);
     w.nestEnd(n);
