@@ -314,6 +314,8 @@ export function tcfActionExec(skb: TcSkb, actions: readonly TcAction[], res: Tcf
       do {
         ret = a.ops.act(skb, a, res);
       } while (ret === TC_ACT.REPEAT);
+      const obs = a.net.observer;
+      if (obs !== null) obs.action(a, skb, ret);
       const opcode = ret & ~TC_ACT.EXT_VAL_MASK;
       if (opcode === TC_ACT.JUMP) {
         jmpSkip = ret & 0x1ff;

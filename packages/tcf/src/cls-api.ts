@@ -218,6 +218,7 @@ export function tcfClassify(skb: TcSkb, block: TcfBlock, res: TcfResult): number
   const head = block.chain0;
   if (head === null) return TC_ACT.UNSPEC;
   const proto = skb.vlanPresent ? skb.vlanProto : skb.protocol;
+  const obs = block.net.observer;
   let chain: TcfChain | null = head;
   let limit = 0;
   for (;;) {
@@ -229,6 +230,7 @@ export function tcfClassify(skb: TcSkb, block: TcfBlock, res: TcfResult): number
         if (tp.protocol !== proto && tp.protocol !== ETH_P_ALL) continue;
         res.gotoChain = null;
         const err = tp.ops.classify(skb, tp, res);
+        if (obs !== null) obs.filter(tp, skb, err, res);
         if (err === TC_ACT.RECLASSIFY) {
           chain = head;
           restart = true;

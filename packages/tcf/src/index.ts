@@ -53,3 +53,4 @@ export type { IngressPriv } from './sch-ingress.js';
 export { BlockOffload, tcSetupCbAdd, tcSetupCbReplace, tcSetupCbDestroy, tcSetupCbStats, tcfBlockOffloadBind, tcfBlockOffloadUnbind, kerrFromCode } from './flow-offload.js';
 export type { FlowSetupCb, FlowBlockCb, FlowBlockOffload, NdoSetupTc, HwState } from './flow-offload.js';
 export type { ClsMatchallOffload } from './cls-matchall.js';
+export type { TcObserver } from './tc-observer.js';

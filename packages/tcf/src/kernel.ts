@@ -10,6 +10,7 @@ import { ExtAck, netlinkAck, netlinkAckError, netlinkDumpDone, nlmsgParse, RTM_T
 import { NetNamespace, HOOK, type NetDevice, type SkBuff } from '@tcbpf/skb';
 import { NetDev } from './netdev.js';
 import { Datapath } from './dev-core.js';
+import type { TcObserver } from './tc-observer.js';
 import type { Qdisc, QdiscOps } from './sch-generic.js';
 import type { TcfChain, TcfBlock} from './cls-api.js';
 import { type TcfProtoOps, tcChainFill, tcNewTfilter, tcDelTfilter, tcGetTfilter, tcDumpTfilter, tcCtlChain, tcDumpChain, readTcMsg, parseTca } from './cls-api.js';
@@ -129,6 +130,8 @@ export class TcNet {
   reclassifyLoops = 0;
   /** The packet path (hooks, qdiscs). */
   readonly datapath = new Datapath();
+  /** Sees every classifier and action run in this namespace (tracing); null: none. */
+  observer: TcObserver | null = null;
   /**
    * skb_do_redirect for TC_ACT_REDIRECT verdicts: the BPF layer above replaces
    * this; the core alone has no redirect target, so the packet is freed.
