@@ -7,10 +7,10 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs
 import { basename, join } from 'node:path';
 import { KernelError } from '@tcbpf/base';
 import { instantiateObject, loadElfObject, selectProgram, tcBpfSyscall } from '@tcbpf/bpf-skb';
-import { createClsBpfOps } from '@tcbpf/cls-bpf';
+import { createClsBpfOps, type ClsBpfHead } from '@tcbpf/cls-bpf';
 import type { BpfSyscall } from '@tcbpf/ebpf';
 import { HOOK, PcapWriter, SkBuff, readCaptureFile, type DropReason, type NetDevice } from '@tcbpf/skb';
-import { TCF_ALL_KINDS, TcClient, TcKernel, type TcKinds, type TcNet, type TcSkb, type TcfProto, type TcfProtoOps, type TcfResult } from '@tcbpf/tcf';
+import { TCF_ALL_KINDS, TcClient, TcKernel, type TcKinds, type TcNet, type TcObserver, type TcfProto } from '@tcbpf/tcf';
 import { Args, UsageError, splitWords } from './iproute2/args.js';
 import { execTc, parseTc } from './iproute2/tc.js';
 import type { TcEnv } from './iproute2/tc-action.js';
@@ -21,7 +21,7 @@ export interface TraceEntry {
   readonly pkt: number;
   readonly ns: string;
   readonly dev: string;
-  readonly event: 'rx' | 'tx' | 'ingress' | 'egress' | 'filter' | 'deliver' | 'drop';
+  readonly event: 'rx' | 'tx' | 'ingress' | 'egress' | 'filter' | 'action' | 'deliver' | 'forward' | 'drop';
   readonly len: number;
   /** tc hook verdict (ingress/egress events): pass, drop, consumed (stolen/redirected/queued). */
   readonly verdict?: string;
@@ -29,11 +29,15 @@ export interface TraceEntry {
   readonly priority?: string;
   /** skb->tc_index after the ingress hook (the classid the classifier returned). */
   readonly classid?: string;
-  /** filter events: the classifier kind, the filter's priority and chain. */
+  /** filter events: the classifier kind, the filter's priority and chain; action events: the action kind. */
   readonly kind?: string;
+  /** bpf filter events: the program (`NAME id N` of an eBPF program, `classic N insns`). */
+  readonly prog?: string;
+  /** action events: the action's index. */
+  readonly index?: number;
   readonly prio?: number;
   readonly chain?: number;
-  /** filter events: the TC_ACT_* result after its actions (`unspec`: no match, try the next filter). */
+  /** filter events: the TC_ACT_* result after its actions (`unspec`: no match, try the next filter); for a direct-action bpf filter, the program's return value. */
   readonly result?: string;
   /** Drop reason, as the kernel's SKB_DROP_REASON_* name suffix. */
   readonly reason?: DropReason;
@@ -110,12 +114,13 @@ export class Scenario {
   readonly #opts: RunOptions;
   readonly #captures = new Map<string, Capture>();
   #pkt = 0;
+  /** Tracing: the device whose tc hook is running (filters and actions are reported on it). */
+  #hookDev: string | null = null;
   #delivered = 0;
   readonly #dropped: Record<string, number> = {};
 
   constructor(opts: RunOptions) {
     this.#opts = opts;
-    const trace = opts.trace;
     this.bpf = tcBpfSyscall();
     // the kernel's built-in kinds plus cls_bpf on this kernel's bpf()
     const base: TcKinds = Object.freeze({
@@ -123,34 +128,32 @@ export class Scenario {
       classifiers: Object.freeze([...TCF_ALL_KINDS.classifiers, createClsBpfOps({ jit: opts.jit ?? true, bpf: this.bpf })]),
       actions: TCF_ALL_KINDS.actions,
     });
-    this.kernel = new TcKernel({ kinds: trace === undefined ? base : this.#tracedKinds(base, trace), seed: opts.seed ?? 1 });
+    this.kernel = new TcKernel({ kinds: base, seed: opts.seed ?? 1 });
     this.#addNet('default');
   }
 
-  /**
-   * The same kinds with classify wrapped to report each filter run with its
-   * result (only when tracing). Actions are not reported one by one: the tc
-   * core's action modules call their own ops, so there is no slot to wrap.
-   */
-  #tracedKinds(base: TcKinds, trace: (e: TraceEntry) => void): TcKinds {
-    const classifiers = base.classifiers.map((o): TcfProtoOps => Object.freeze({
-      ...o,
-      classify: (skb: TcSkb, tp: TcfProto, res: TcfResult): number => {
-        // the device and length before the filter's actions (a redirect moves the skb on)
-        const dev = skb.dev?.name ?? '?';
-        const len = skb.len;
-        const r = o.classify(skb, tp, res);
-        trace({ pkt: this.#pkt, ns: tp.net.name, dev, event: 'filter', len, kind: o.kind, prio: tp.prio >>> 16, chain: tp.chain.index, result: tcActName(r), classid: sprintTcClassid(res.classid) });
-        return r;
+  /** The tc observer of a namespace when tracing: each filter and action run becomes a trace entry. */
+  #observer(nsName: string, trace: (e: TraceEntry) => void): TcObserver {
+    return {
+      filter: (tp, skb, result, res) => {
+        // the filter's device: its qdisc's for a private block, else the hook's (a redirect has moved skb.dev on)
+        const block = tp.chain.block;
+        const dev = block.index === 0 && block.q !== null ? block.q.dev.dev.name : (this.#hookDev ?? skb.dev?.name ?? '?');
+        const e: TraceEntry = { pkt: this.#pkt, ns: nsName, dev, event: 'filter', len: skb.len, kind: tp.ops.kind, prio: tp.prio >>> 16, chain: tp.chain.index, result: tcActName(result), classid: sprintTcClassid(res.classid) };
+        const prog = tp.ops.kind === 'bpf' ? bpfProgName(tp) : undefined;
+        trace(prog === undefined ? e : { ...e, prog });
       },
-    }));
-    return Object.freeze({ qdiscs: base.qdiscs, classifiers: Object.freeze(classifiers), actions: base.actions });
+      action: (a, skb, verdict) => {
+        trace({ pkt: this.#pkt, ns: nsName, dev: this.#hookDev ?? skb.dev?.name ?? '?', event: 'action', len: skb.len, kind: a.ops.kind, index: a.index, result: tcActName(verdict) });
+      },
+    };
   }
 
   #addNet(name: string): TcNet {
     const net = this.kernel.addNet(name);
     this.nets.set(name, net);
     this.#clients.set(net, new TcClient(net.socket()));
+    if (this.#opts.trace !== undefined) net.observer = this.#observer(name, this.#opts.trace);
     net.ns.onDeliver = (skb, dev) => {
       this.#delivered++;
       this.#trace({ pkt: this.#pkt, ns: name, dev: dev.name, event: 'deliver', len: skb.len });
@@ -202,7 +205,10 @@ export class Scenario {
       if (ing !== null) {
         dev.ingressHook = (skb, d) => {
           const len = skb.len;
+          const prev = this.#hookDev;
+          this.#hookDev = d.name;
           const v = ing(skb, d);
+          this.#hookDev = prev;
           trace({ pkt: this.#pkt, ns: nsName, dev: d.name, event: 'ingress', len, verdict: verdictName(v), classid: sprintTcClassid(skb.tcIndex) });
           return v;
         };
@@ -210,7 +216,10 @@ export class Scenario {
       if (egr !== null) {
         dev.egressHook = (skb, d) => {
           const len = skb.len;
+          const prev = this.#hookDev;
+          this.#hookDev = d.name;
           const v = egr(skb, d);
+          this.#hookDev = prev;
           trace({ pkt: this.#pkt, ns: nsName, dev: d.name, event: 'egress', len, verdict: verdictName(v) });
           return v;
         };
@@ -463,6 +472,15 @@ function tcActName(r: number): string {
   if ((r & 0xf0000000) === 0x20000000) return `goto_chain ${r & 0x0fffffff}`;
   if ((r & 0xf0000000) === 0x10000000) return `jump ${r & 0x0fffffff}`;
   return TC_ACT_NAMES[r] ?? `${r}`;
+}
+
+/** The program of a bpf filter (one per tcf_proto in practice): eBPF name and id, or the classic length. */
+function bpfProgName(tp: TcfProto): string | undefined {
+  const list = (tp.root as ClsBpfHead | null)?.list;
+  if (list === undefined || list.length !== 1) return undefined;
+  const p = list[0]!;
+  if (p.ebpf !== null) return `${p.ebpf.name} id ${p.ebpf.id}`;
+  return `classic ${(p.ops?.length ?? 0) / 8} insns`;
 }
 
 function verdictName(v: number): string {

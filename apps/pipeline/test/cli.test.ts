@@ -34,7 +34,10 @@ describe('tcbpf command line', () => {
     const r = tcbpf('demo', '--out', out);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`outputs in ${out}`);
-    expect(r.stdout).toContain('qdisc htb 1: root refcnt 3 r2q 10 default 0x20');
+    expect(r.stdout).toContain('qdisc htb 1: root refcnt 3 r2q 10 default 0x30');
+    // the eBPF classifier picked every class; the classic filter's redirect reached dm0
+    expect(r.stdout).toMatch(/class htb 1:10 root .*\n Sent \d+ bytes [1-9]\d* pkt/);
+    expect(r.stdout).toMatch(/right +dm0 +0 +0 +0 +[1-9]\d* /);
     for (const f of ['va-tx.pcap', 'vb-rx.pcap', 'dm0-tx.pcap', 'trace.jsonl', 'stats.txt']) expect(existsSync(join(out, f)), f).toBe(true);
     expect(readFileSync(join(app, 'test/expected/demo/stats.txt'), 'utf8')).toBe(readFileSync(join(out, 'stats.txt'), 'utf8'));
   }, 30_000);

@@ -48,7 +48,10 @@ describe('cls_bpf classic programs in scenarios', () => {
     expect(jit.drops).toEqual({ TC_INGRESS: 1 });
     expect(jit.delivered).toBe(1);
     const filters = jit.trace.filter((e) => e.event === 'filter');
-    expect(filters.map((e) => [e.kind, e.result])).toEqual([['bpf', 'shot'], ['bpf', 'unspec']]);
+    expect(filters.map((e) => [e.kind, e.result, e.prog])).toEqual([['bpf', 'shot', 'classic 4 insns'], ['bpf', 'unspec', 'classic 4 insns']]);
+    // the filter's action is traced with its verdict, before the filter's own entry
+    const events = jit.trace.filter((e) => e.event === 'action' || e.event === 'filter').map((e) => `${e.pkt} ${e.event} ${e.kind} ${e.result}`);
+    expect(events).toEqual(['1 action gact shot', '1 filter bpf shot', '2 filter bpf unspec']);
     const interp = classicScenario(false);
     expect(interp).toEqual(jit);
   });
