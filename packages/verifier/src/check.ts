@@ -74,8 +74,13 @@ export interface WalkResult {
   readonly stackDepths: readonly number[];
   /** Per instruction: pointer type of the memory operand (ctx accesses get rewritten). */
   readonly ptrType: Int8Array;
+  /** Per instruction: REG_TYPE of the memory operand on every path that reached it (-1 none, ACCESS_MIXED when paths differ). */
+  readonly accessType: Int8Array;
   readonly seen: Uint8Array;
 }
+
+/** accessType value of an instruction reached with different pointer types. */
+export const ACCESS_MIXED = -2;
 
 /** vlog_alignment(): pad the instruction text so `;` lands on the next 40-column stop. */
 function alignPad(s: string): string {
@@ -101,6 +106,7 @@ export class Checker {
   private maxStatesPerInsn = 0;
   private readonly stackDepth: number[];
   private readonly ptrType: Int8Array;
+  private readonly accessType: Int8Array;
   private readonly seen: Uint8Array;
   private stack: { st: VState; insn: number; logLen: number; from: number }[] = [];
   private st!: VState;
@@ -117,6 +123,7 @@ export class Checker {
     this.o = o;
     this.stackDepth = o.structure.subprogStarts.map(() => 0);
     this.ptrType = new Int8Array(p.len).fill(-1);
+    this.accessType = new Int8Array(p.len).fill(-1);
     this.seen = new Uint8Array(p.len);
     this.subprogOf = new Int32Array(p.len);
     this.live = computeLiveRegs(p, o.ops);
@@ -151,7 +158,7 @@ export class Checker {
     }
     return {
       refusal, processed: this.processed, maxStatesPerInsn: this.maxStatesPerInsn, totalStates: this.totalStates, peakStates: this.peakStates,
-      log: this.log, failState: this.lastFail, stackDepths: this.stackDepth, ptrType: this.ptrType, seen: this.seen,
+      log: this.log, failState: this.lastFail, stackDepths: this.stackDepth, ptrType: this.ptrType, accessType: this.accessType, seen: this.seen,
     };
   }
 
@@ -719,6 +726,9 @@ export class Checker {
     this.checkAlignment(reg, insnOff, size, strictOnce);
     const off = insnOff + reg.off;
     if (!strictOnce) this.recordPtrType(i, reg);
+    const at = this.accessType[i]!;
+    if (at === -1) this.accessType[i] = reg.type;
+    else if (at !== reg.type) this.accessType[i] = ACCESS_MIXED;
     let loaded: Reg | null = null;
     switch (reg.type) {
       case T.PTR_TO_MAP_VALUE: {

@@ -1,5 +1,5 @@
 // @tcbpf/verifier — the eBPF verifier for tc programs (Linux 6.18 model). See README.md.
-export { verify, verifyOrThrow, licenseIsGplCompatible } from './verifier.js';
+export { verify, verifyOrThrow, licenseIsGplCompatible, ACCESS_MIXED } from './verifier.js';
 export type { VerifyOptions, VerifyResult, StructuredRefusal, CtxAccessSite } from './verifier.js';
 export { SCHED_CLS_OPS, SKB_OFF } from './prog-types/sched-cls.js';
 export { ARG, RET, REG_TYPE, REG_TYPE_NAME, ACCESS } from './types.js';

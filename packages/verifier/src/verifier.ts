@@ -61,6 +61,14 @@ export interface VerifyResult {
   /** Stack depth of each subprogram. */
   readonly stackDepths: readonly number[];
   readonly ctxAccesses: readonly CtxAccessSite[];
+  /**
+   * Per instruction: the REG_TYPE of the pointer a load/store/atomic (or a
+   * helper's memory argument at a call) used on every path the verifier walked,
+   * -1 where no path reached one, ACCESS_MIXED where paths disagreed. In an
+   * accepted program every access with a type >= 0 was proven in bounds for
+   * that type (the JIT drops its region lookup for them, see @tcbpf/jit).
+   */
+  readonly accessTypes: Int8Array;
   /** JSON-friendly form of a refusal (null when accepted). */
   readonly structured: StructuredRefusal | null;
 }
@@ -85,7 +93,7 @@ export function verify(insnBytes: Uint8Array, opts: VerifyOptions = {}): VerifyR
   const level = opts.logLevel ?? 0;
   const m = opts.maps;
   const maps = m === undefined ? (): undefined => undefined : typeof m === 'function' ? m : (fd: number): MapDescriptor | undefined => m.get(fd);
-  const base = { processed: 0, maxStatesPerInsn: 0, totalStates: 0, peakStates: 0, stackDepths: [0], ctxAccesses: [] as CtxAccessSite[] };
+  const base = { processed: 0, maxStatesPerInsn: 0, totalStates: 0, peakStates: 0, stackDepths: [0], ctxAccesses: [] as CtxAccessSite[], accessTypes: new Int8Array(0) };
   const cnt = insnBytes.length >>> 3;
   if (insnBytes.length % 8 !== 0 || cnt === 0 || cnt > 1_000_000) {
     return { ok: false, errno: 'E2BIG', code: -7, message: '', insn: -1, log: '', ...base, structured: null };
@@ -121,7 +129,7 @@ export function verify(insnBytes: Uint8Array, opts: VerifyOptions = {}): VerifyR
   const log = level === 0 ? '' : `${text}\n`;
   const common = {
     processed: w.processed, maxStatesPerInsn: w.maxStatesPerInsn, totalStates: w.totalStates, peakStates: w.peakStates, stackDepths: w.stackDepths,
-    ctxAccesses, log,
+    ctxAccesses, accessTypes: w.accessType, log,
   };
   if (w.refusal === null) return { ok: true, errno: '', code: 0, message: '', insn: -1, ...common, structured: null };
   const r = w.refusal;
@@ -142,3 +150,5 @@ export function verifyOrThrow(insnBytes: Uint8Array, opts: VerifyOptions = {}): 
   if (!r.ok) throw new KernelError(r.errno as 'EINVAL', r.message, { ...(r.insn >= 0 ? { insn: r.insn } : {}), where: 'BPF_PROG_LOAD' });
   return r;
 }
+
+export { ACCESS_MIXED } from './check.js';
