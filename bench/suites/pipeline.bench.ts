@@ -1,41 +1,58 @@
 // The tcbpf app (@tcbpf/pipeline): end-to-end packets per second for a
-// 64-byte frame received on a device whose clsact ingress filter redirects it
-// (matchall + mirred: cls_bpf is not in the build yet) out of a veth, through
-// that veth's egress classifier (matchall + gact pass), to local delivery on
-// the peer — set up by scenario lines, capture parsing excluded. The baseline
-// is the classifier work alone (the two filters' tcf_classify on the same skb).
+// 64-byte IPv4/UDP frame received on a dummy device whose clsact ingress
+// cls_bpf filter (a classic program, JIT: `ip` match) redirects it with mirred
+// out of veth va, through va's clsact egress cls_bpf classifier (the demo's
+// clang-built eBPF program, direct-action, JIT), to local delivery on the peer
+// vb — all set up by scenario lines, capture parsing excluded (one SkBuff
+// reused). The baseline is the programs alone as cls_bpf runs them: the same
+// two programs in blocks of their own (no actions, no forwarding), classified
+// on the same skb. A second group runs the same on the interpreters (--no-jit).
+import { join } from 'node:path';
 import { SkBuff } from '@tcbpf/skb';
-import { TcfResult, tcfClassify, type IngressPriv } from '@tcbpf/tcf';
+import { TcfResult, tcfClassify, type IngressPriv, type NetDev } from '@tcbpf/tcf';
 import { Scenario } from '@tcbpf/pipeline';
 import type { BenchGroup } from '../harness.js';
 
+const EXAMPLES = join(import.meta.dirname, '..', '..', 'apps', 'pipeline', 'examples');
+/** tcpdump -ddd 'ip': accept IPv4 (-1: whole packet), else 0. */
+const IP_ONLY = '4,40 0 0 12,21 0 1 2048,6 0 0 4294967295,6 0 0 0';
+
 const SETUP = [
   'ip link add d0 type dummy',
+  'ip link add d1 type dummy',
   'ip link add va type veth peer name vb',
   'ip link set d0 up',
   'ip link set va up',
   'ip link set vb up',
   'tc qdisc add dev d0 clsact',
-  'tc filter add dev d0 ingress prio 1 matchall action mirred egress redirect dev va',
+  `tc filter add dev d0 ingress prio 1 protocol ip bpf bytecode '${IP_ONLY}' action mirred egress redirect dev va`,
   'tc qdisc add dev va clsact',
-  'tc filter add dev va egress prio 1 matchall action pass',
+  'tc filter add dev va egress prio 1 bpf da obj demo_classify.o sec tc',
+  // the programs alone, for the baseline: d1's blocks hold them without actions
+  'tc qdisc add dev d1 clsact',
+  `tc filter add dev d1 ingress prio 1 protocol ip bpf da bytecode '${IP_ONLY}'`,
+  'tc filter add dev d1 egress prio 1 bpf da obj demo_classify.o sec tc',
 ];
 
-export function groups(): BenchGroup[] {
-  const sc = new Scenario({ outDir: '.', inDir: '.' });
+function group(jit: boolean): BenchGroup {
+  const sc = new Scenario({ outDir: '.', inDir: EXAMPLES, jit });
   SETUP.forEach((l, i) => sc.exec('bench', i + 1, l));
   const net = sc.nets.get('default')!;
-  const d0 = net.devByName('d0')!;
-  const va = net.devByName('va')!;
-  const vb = net.devByName('vb')!;
+  const dev = (n: string): NetDev => net.devByName(n)!;
+  const d0 = dev('d0');
+  const d1 = dev('d1');
+  const vb = dev('vb');
   const ns = net.ns;
   let delivered = 0;
   ns.onDeliver = () => void delivered++;
+  // 64 bytes: Ethernet + IPv4 (UDP, 50 bytes) + zero padding
   const frame = new Uint8Array(64);
-  frame.set([0x02, 0, 0, 0, 0, 0xbb, 0x02, 0, 0, 0, 0, 0xaa, 0x08, 0x00, 0x45, 0, 0, 50, 0, 0, 0, 0, 64, 17], 0);
+  frame.set([0x02, 0, 0, 0, 0, 0xbb, 0x02, 0, 0, 0, 0, 0xaa, 0x08, 0x00, 0x45, 0, 0, 50, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0x30, 0x39, 0, 53, 0, 30], 0);
   const skb = SkBuff.fromFrame(frame);
   const res = new TcfResult();
-  const egrBlock = (va.ingress!.priv as IngressPriv).egress!;
+  const priv = d1.ingress!.priv as IngressPriv;
+  const ingBlock = priv.ingress!;
+  const egrBlock = priv.egress!;
   const out = { sink: 0 };
   const N = 256;
   // the path really delivers: one packet through it before timing
@@ -43,41 +60,51 @@ export function groups(): BenchGroup[] {
   skb.protocol = ns.ethTypeTrans(skb, d0.dev);
   ns.netifReceiveSkb(skb);
   if (delivered !== 1 || vb.dev.stats.rxPackets !== 1) throw new Error('pipeline bench: the packet was not delivered on vb');
-  return [
-    {
-      suite: 'pipeline',
-      group: 'end-to-end: ingress filter + redirect, veth, egress filter, delivery (64 B)',
-      unit: 'packet',
-      bytesPerUnit: 64,
-      baseline: {
-        name: 'classification alone: two matchall+gact tcf_classify runs, no forwarding',
+  const engine = jit ? 'JIT' : 'interpreter';
+  return {
+    suite: 'pipeline',
+    group: `end-to-end, cls_bpf on the ${engine}: ingress classic filter + redirect, veth, egress eBPF classifier, delivery (64 B)`,
+    unit: 'packet',
+    bytesPerUnit: 64,
+    baseline: {
+      name: `the two programs alone (cls_bpf, ${engine}; no actions, no forwarding)`,
+      per: N,
+      fn: () => {
+        let s = 0;
+        for (let i = 0; i < N; i++) {
+          // as the hooks hold it: data at the network header at ingress, at the MAC header at egress
+          skb.reuse(frame);
+          skb.setDev(d1.dev);
+          skb.protocol = ns.ethTypeTrans(skb, d1.dev);
+          skb.resetNetworkHeader();
+          skb.resetMacLen();
+          skb.tcAtIngress = true;
+          s += tcfClassify(skb, ingBlock, res);
+          skb.push(14);
+          skb.tcAtIngress = false;
+          s += tcfClassify(skb, egrBlock, res);
+        }
+        out.sink ^= s;
+      },
+    },
+    tasks: [
+      {
+        name: `full pipeline (receive on d0 → cls_bpf + mirred → va egress cls_bpf → vb → deliver), ${engine}`,
         per: N,
         fn: () => {
-          let s = 0;
           for (let i = 0; i < N; i++) {
             skb.reuse(frame);
-            skb.protocol = 0x0800;
-            s += tcfClassify(skb, egrBlock, res);
-            s += tcfClassify(skb, egrBlock, res);
+            skb.setDev(d0.dev);
+            skb.protocol = ns.ethTypeTrans(skb, d0.dev);
+            ns.netifReceiveSkb(skb);
           }
-          out.sink ^= s;
+          out.sink ^= delivered;
         },
       },
-      tasks: [
-        {
-          name: 'full pipeline (receive on d0 → va → vb → deliver)',
-          per: N,
-          fn: () => {
-            for (let i = 0; i < N; i++) {
-              skb.reuse(frame);
-              skb.setDev(d0.dev);
-              skb.protocol = ns.ethTypeTrans(skb, d0.dev);
-              ns.netifReceiveSkb(skb);
-            }
-            out.sink ^= delivered;
-          },
-        },
-      ],
-    },
-  ];
+    ],
+  };
+}
+
+export function groups(): BenchGroup[] {
+  return [group(true), group(false)];
 }
