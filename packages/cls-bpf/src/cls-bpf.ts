@@ -8,10 +8,17 @@
 // eBPF programs by fd (cls_bpf_prog_from_efd, bpf_prog_get_type_dev) resolved in
 // the bpf() instance passed to createClsBpfOps, run on the skb with
 // @tcbpf/bpf-skb's SkbRunState; TC_ACT_REDIRECT goes through skb_do_redirect
-// (net/core/filter.c) installed on the TcNet.
+// (net/core/filter.c) installed on the TcNet; bpf_redirect_peer switches to the
+// peer device's ingress (skb_do_redirect's peer branch). The filter holds a
+// reference on its eBPF program (bpf_prog_get_type_dev / bpf_prog_put), so the
+// program and its maps outlive close(fd) of the loader.
+// Programs run JITed (@tcbpf/jit) when the instance's bpf_jit_enable is set at
+// load (eBPF: at attach here) or creation (classic, converted to eBPF like
+// bpf_migrate_filter), on the interpreters otherwise.
 import { KernelError, kerr } from '@tcbpf/base';
 import { ClassicFilter, decodeSockFilters, type ClassicEnv } from '@tcbpf/cbpf';
-import { AddressSpace, REGION, RUN_STATUS, type BpfProg, type BpfSyscall } from '@tcbpf/ebpf';
+import { AddressSpace, BpfSyscall, REGION, RUN_STATUS, type BpfProg } from '@tcbpf/ebpf';
+import { JitRuntime } from '@tcbpf/jit';
 import { SkbRunState } from '@tcbpf/bpf-skb';
 import { HOOK, SkBuff } from '@tcbpf/skb';
 import {
@@ -35,6 +42,7 @@ import {
   type TcNet,
 } from '@tcbpf/tcf';
 import { BPF_PROG_TYPE, TCA, TCA_BPF, TCA_BPF_FLAG, TCA_CLS_FLAGS, TC_ACT, TC_H } from '@tcbpf/uapi';
+import { ClassicJitRuntime } from './classic-runtime.js';
 
 /** BPF_MAXINSNS: the largest classic program. */
 export const CLS_BPF_MAX_OPS = 4096;
@@ -56,8 +64,12 @@ export class ClsBpfProg {
   inHwCount = 0;
   /** The user's sock_filter array, verbatim (bpf_ops); null for an eBPF program. */
   readonly ops: Uint8Array | null;
-  /** The classic program; null for an eBPF program. */
+  /** The classic program on the classic interpreter (bpf_jit_enable=0); null otherwise. */
   readonly filter: ClassicFilter | null;
+  /** The classic program converted to eBPF and handed to the JIT (bpf_jit_enable=1); null otherwise. */
+  converted: BpfProg | null = null;
+  /** prog->jited: the program runs compiled (what `tc filter show` prints as "jited" for eBPF). */
+  jited = false;
   /** The eBPF program taken by fd (the filter's reference); null for a classic program. */
   readonly ebpf: BpfProg | null;
   /** bpf_name: the TCA_BPF_NAME string with its NUL, as dumped (nla_put_string); null when absent. */
@@ -96,13 +108,35 @@ export interface ClsBpfOffload {
 
 /** Options of {@link createClsBpfOps}. */
 export interface ClsBpfOptions {
-  /** net.core.bpf_jit_enable: run the compiled form (default true) or the interpreter. */
-  readonly jit?: boolean;
+  /**
+   * The JIT of this kernel instance. A JitRuntime (built on `bpf`) is used as is and
+   * its `enable` is net.core.bpf_jit_enable; `true` (default) builds one on first
+   * use (on `bpf`, or on a private bpf() instance for classic programs only);
+   * `false` runs every program on the interpreters.
+   */
+  readonly jit?: boolean | JitRuntime;
   /**
    * The bpf() instance TCA_BPF_FD is resolved in (e.g. `tcBpfSyscall()` of
    * @tcbpf/bpf-skb). Without it eBPF filters are refused with EBADF (no fd is valid).
    */
   readonly bpf?: BpfSyscall;
+}
+
+/** What `tc filter show` reads about an eBPF program through BPF_OBJ_GET_INFO_BY_FD (bpf_dump_prog_info). */
+export interface ClsBpfProgShow {
+  readonly id: number;
+  readonly name: string;
+  readonly tag: string;
+  /** jited_prog_len != 0. */
+  readonly jited: boolean;
+}
+
+/** The cls_bpf ops table plus the instance's runtime selection. */
+export interface ClsBpfOps extends TcfProtoOps {
+  /** The JIT programs are compiled with (null: interpreters only); built on first use with `jit: true`. */
+  readonly jitRuntime: JitRuntime | null;
+  /** BPF_PROG_GET_FD_BY_ID + BPF_OBJ_GET_INFO_BY_FD for `tc filter show`; undefined when no such program. */
+  progShow(id: number): ClsBpfProgShow | undefined;
 }
 
 function head(tp: TcfProto): ClsBpfHead {
@@ -210,18 +244,22 @@ function allocHandle(h: ClsBpfHead): number {
   throw kerr('ENOSPC');
 }
 
-/** cls_bpf_prog_from_ops: the classic program, or EINVAL. */
-function progFromOps(tb: NlAttrs, jit: boolean): { ops: Uint8Array; filter: ClassicFilter } {
+/** cls_bpf_prog_from_ops: the classic program (interpreted, or converted for the JIT), or EINVAL. */
+function progFromOps(tb: NlAttrs, jit: ClassicJitRuntime | null): { ops: Uint8Array; filter: ClassicFilter | null; converted: BpfProg | null } {
   const n = tb.u16(TCA_BPF.OPS_LEN);
   if (n > CLS_BPF_MAX_OPS || n === 0) throw kerr('EINVAL');
   const raw = tb.data(TCA_BPF.OPS);
   if (n * 8 !== raw.length) throw kerr('EINVAL');
   const ops = raw.slice();
   try {
-    return { ops, filter: ClassicFilter.create(decodeSockFilters(ops), { compile: jit }) };
+    const insns = decodeSockFilters(ops);
+    if (jit !== null && jit.jit.enable === 1) return { ops, filter: null, converted: jit.create(insns) };
+    return { ops, filter: ClassicFilter.create(insns, { compile: false }), converted: null };
   } catch (e) {
     // bpf_prog_create: the checker's reason is not reported (no extack)
     if (e instanceof KernelError) throw kerr('EINVAL');
+    // the JIT's resident memory exhausted: bpf_prog_alloc fails
+    if (e instanceof RangeError) throw kerr('ENOMEM');
     throw e;
   }
 }
@@ -248,15 +286,38 @@ function progFromEfd(tb: NlAttrs, bpf: BpfSyscall | undefined): { ebpf: BpfProg;
 /**
  * skb_do_redirect (net/core/filter.c) after a TC_ACT_REDIRECT verdict: the
  * target from bpf_redirect_info looked up in the skb's namespace; a missing
- * device (or bpf_redirect_peer, not modelled) drops the packet. Always consumes.
+ * device drops the packet. bpf_redirect_peer (BPF_F_PEER): only at ingress, to
+ * the target's peer (veth: ndo_get_peer_dev) when it is up and in another
+ * namespace; the peer counts the packet as received (dev_sw_netstats_rx_add, MAC
+ * header included), the skb is scrubbed and the receive path runs another round
+ * on the peer (sch_handle_ingress's -EAGAIN branch, data back at the network
+ * header); anything else drops. Otherwise consumes.
  */
 function skbDoRedirect(net: TcNet, st: SkbRunState, skb: SkBuff, atIngress: boolean): number {
   const target = net.devs.get(st.redirectIfindex);
-  if (target === undefined || st.redirectPeer) {
-    net.ns.dropSkb(skb, atIngress ? 'TC_INGRESS' : 'TC_EGRESS');
+  const peerFlag = st.redirectPeer;
+  const flags = st.redirectFlags;
+  st.redirectIfindex = 0;
+  st.redirectFlags = 0;
+  st.redirectPeer = false;
+  const where = atIngress ? 'TC_INGRESS' : 'TC_EGRESS';
+  if (target === undefined) {
+    net.ns.dropSkb(skb, where);
     return HOOK.CONSUMED;
   }
-  net.datapath.mirredForward(skb, target, (st.redirectFlags & BPF_F_INGRESS) !== 0, atIngress);
+  if (peerFlag) {
+    const peer = target.dev.peer;
+    if (!atIngress || peer === null || !peer.isUp() || peer.ns === net.ns) {
+      net.ns.dropSkb(skb, where);
+      return HOOK.CONSUMED;
+    }
+    skb.setDev(peer);
+    peer.stats.rxPackets++;
+    peer.stats.rxBytes += skb.len + skb.macLen;
+    skb.scrub(false);
+    return HOOK.ANOTHER_ROUND;
+  }
+  net.datapath.mirredForward(skb, target, (flags & BPF_F_INGRESS) !== 0, atIngress);
   return HOOK.CONSUMED;
 }
 
@@ -267,13 +328,31 @@ const BPF_F_INGRESS = 1;
  * The cls_bpf ops table (kind "bpf"). Register it explicitly:
  * `new TcKernel({ kinds: { ...TCF_ALL_KINDS, classifiers: [...TCF_ALL_KINDS.classifiers, createClsBpfOps()] } })`.
  */
-export function createClsBpfOps(options: ClsBpfOptions = {}): TcfProtoOps {
-  const jit = options.jit ?? true;
+export function createClsBpfOps(options: ClsBpfOptions = {}): ClsBpfOps {
+  const jitOpt = options.jit ?? true;
   const bpf = options.bpf;
   // bpf_redirect_info and the __sk_buff mirror: one per bpf() instance (single modelled CPU)
   const st = bpf === undefined ? null : new SkbRunState(bpf.mem, new SkBuff(0));
   const redirect = (net: TcNet): ((skb: SkBuff, atIngress: boolean) => number) => (skb, atIngress) => skbDoRedirect(net, st!, skb, atIngress);
   const redirectors = new WeakMap<TcNet, (skb: SkBuff, atIngress: boolean) => number>();
+  // the JIT of this instance (built on first use with jit: true) and the classic conversion runtime on it
+  let jitRt: JitRuntime | null = typeof jitOpt === 'boolean' ? null : jitOpt;
+  let classicRt: ClassicJitRuntime | null = null;
+  const getJit = (): JitRuntime | null => {
+    if (jitRt === null && jitOpt === true) {
+      // a private bpf() instance (small linear memory) when only classic programs are run
+      const sys = bpf ?? new BpfSyscall();
+      jitRt = new JitRuntime(sys, sys.interpreter, bpf === undefined ? { pages: 32, residentPages: 4 } : {});
+    }
+    return jitRt;
+  };
+  const getClassicRt = (): ClassicJitRuntime | null => {
+    if (classicRt === null) {
+      const j = getJit();
+      if (j !== null) classicRt = new ClassicJitRuntime(j);
+    }
+    return classicRt;
+  };
   /** Run the eBPF program on skb (data at the MAC header); R0, or 0 / SHOT on a fault. */
   const runEbpf = (p: BpfProg, skb: SkBuff, net: TcNet, da: boolean): number => {
     const s = st!;
@@ -281,14 +360,37 @@ export function createClsBpfOps(options: ClsBpfOptions = {}): TcfProtoOps {
     s.ns = net.ns;
     s.begin(skb);
     interp.runCtx = s;
-    const status = bpf!.run(p, AddressSpace.hiOf(REGION.CTX), 0);
+    const j = jitRt;
+    let status: number;
+    let r0: number;
+    if (j !== null) {
+      // compiled when bpf_prog_select_runtime compiled it, else the interpreter
+      j.runCtx = s;
+      status = j.run(p, AddressSpace.hiOf(REGION.CTX), 0);
+      r0 = j.r0Lo;
+    } else {
+      status = bpf!.run(p, AddressSpace.hiOf(REGION.CTX), 0);
+      r0 = interp.r0Lo;
+    }
     s.end();
     // the verifier rules faults out; should one happen, the packet is not classified (or dropped with da)
     if (status !== RUN_STATUS.OK) return da ? TC_ACT.SHOT : 0;
-    return interp.r0Lo | 0;
+    return r0 | 0;
+  };
+  /** cls_bpf_free_parms' bpf_prog_put, for an eBPF filter. */
+  const putProg = (p: ClsBpfProg): void => {
+    if (p.ebpf !== null) bpf!.progPut(p.ebpf);
   };
   return Object.freeze({
     kind: 'bpf',
+    get jitRuntime(): JitRuntime | null {
+      return jitRt;
+    },
+    progShow(id: number): ClsBpfProgShow | undefined {
+      const p = bpf?.progById(id);
+      if (p === undefined) return undefined;
+      return { id: p.id, name: p.name, tag: p.tag, jited: jitRt !== null && jitRt.info(p).jited };
+    },
     init(tp: TcfProto): void {
       tp.root = new ClsBpfHead();
     },
@@ -298,6 +400,7 @@ export function createClsBpfOps(options: ClsBpfOptions = {}): TcfProtoOps {
         offload(tp, null, p);
         tcfUnbindFilter(tp, p.res);
         p.exts.destroy();
+        putProg(p);
       }
       h.list.length = 0;
       h.handles.clear();
@@ -317,7 +420,9 @@ export function createClsBpfOps(options: ClsBpfOptions = {}): TcfProtoOps {
           const macLen = atIngress ? skb.macLen : 0;
           if (atIngress) skb.push(macLen);
           const f = prog.filter;
-          if (f !== null) filterRes = (jit ? f.runCompiled(skb, env) : f.run(skb, env)) | 0;
+          const c = prog.converted;
+          if (f !== null) filterRes = f.run(skb, env) | 0;
+          else if (c !== null) filterRes = classicRt!.run(c, skb, env);
           else filterRes = runEbpf(prog.ebpf!, skb, tp.chain.block.net, prog.extsIntegrated);
           if (atIngress) skb.pull(macLen);
         }
@@ -374,11 +479,20 @@ export function createClsBpfOps(options: ClsBpfOptions = {}): TcfProtoOps {
           if (!tcFlagsValid(gen)) throw kerr('EINVAL');
         }
         if (isBpf) {
-          const { ops, filter } = progFromOps(tb, jit);
+          const { ops, filter, converted } = progFromOps(tb, getClassicRt());
           prog = new ClsBpfProg(handle, da, gen, ops, filter);
+          if (converted !== null) {
+            prog.converted = converted;
+            prog.jited = classicRt!.jited(converted);
+          }
         } else {
           const { ebpf, name } = progFromEfd(tb, bpf);
+          // bpf_prog_get_type_dev's reference, dropped by cls_bpf_free_parms
+          bpf!.progHold(ebpf);
           prog = new ClsBpfProg(handle, da, gen, null, null, ebpf, name);
+          // bpf_prog_select_runtime ran at BPF_PROG_LOAD in the kernel; tcbpf's loader has no JIT hook
+          const j = getJit();
+          if (j !== null) prog.jited = j.load(ebpf).jited;
         }
         prog.exts = exts;
         if (tb.has(TCA_BPF.CLASSID)) {
@@ -399,6 +513,7 @@ export function createClsBpfOps(options: ClsBpfOptions = {}): TcfProtoOps {
           h.handles.set(handle, prog);
           tcfUnbindFilter(tp, oldprog.res);
           oldprog.exts.destroy();
+          putProg(oldprog);
         } else {
           h.handles.set(handle, prog);
           h.list.unshift(prog);
@@ -406,6 +521,7 @@ export function createClsBpfOps(options: ClsBpfOptions = {}): TcfProtoOps {
         return prog;
       } catch (e) {
         if (prog && bound) tcfUnbindFilter(tp, prog.res);
+        if (prog) putProg(prog);
         exts.destroy();
         throw e;
       }
@@ -419,6 +535,7 @@ export function createClsBpfOps(options: ClsBpfOptions = {}): TcfProtoOps {
       if (i >= 0) h.list.splice(i, 1);
       tcfUnbindFilter(tp, prog.res);
       prog.exts.destroy();
+      putProg(prog);
       return h.list.length === 0;
     },
     walk(tp: TcfProto): readonly unknown[] {
@@ -474,8 +591,12 @@ export function createClsBpfOps(options: ClsBpfOptions = {}): TcfProtoOps {
         }
       }
     },
-  } satisfies TcfProtoOps);
+  } satisfies ClsBpfOps);
 }
 
-/** The cls_bpf kind with the JIT enabled (bpf_jit_enable=1, the x86-64 default). */
-export const clsBpfOps: TcfProtoOps = createClsBpfOps();
+/**
+ * The cls_bpf kind for classic programs on the interpreter (no JIT, no bpf()
+ * instance): holds no per-kernel state, so kernels may share it. Use
+ * {@link createClsBpfOps} for the JIT and eBPF programs.
+ */
+export const clsBpfOps: ClsBpfOps = createClsBpfOps({ jit: false });
