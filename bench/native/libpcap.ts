@@ -15,15 +15,29 @@ export interface LibpcapBench {
   /** Empty when usable, else the reason it is not. */
   readonly unavailable: string;
   /** Run REPS passes of bpf_filter over every packet: self-timed ns/packet and matches per pass. */
-  run(ddd: string, reps: number): { nsPerPacket: number; matches: number };
+  run(ddd: string, reps: number): LibpcapTiming;
   /**
    * Keep a harness process up for `ddd`; the returned function asks it for REPS
    * passes over a pipe and waits for the answer (a synchronous round trip of a
    * few microseconds), returning the matches of one pass.
    */
   serve(ddd: string): (reps: number) => number;
+  /** Like `serve`, but each request answers with the harness's own timing of those REPS passes. */
+  serveTimed(ddd: string): (reps: number) => LibpcapTiming;
   /** Remove the temporary files. */
   close(): void;
+}
+
+/** One timed request: ns per packet by thread CPU time and by wall time, and the matches of one pass. */
+export interface LibpcapTiming {
+  readonly nsPerPacket: number;
+  readonly wallNsPerPacket: number;
+  readonly matches: number;
+}
+
+function parseTiming(line: string): LibpcapTiming {
+  const [ns, m, wall] = line.trim().split(/\s+/).map(Number);
+  return { nsPerPacket: ns ?? NaN, matches: m ?? NaN, wallNsPerPacket: wall ?? NaN };
 }
 
 function toPcap(frames: readonly Uint8Array[]): Uint8Array {
@@ -56,6 +70,9 @@ export function libpcapBench(frames: readonly Uint8Array[]): LibpcapBench {
     serve: () => {
       throw new Error(why);
     },
+    serveTimed: () => {
+      throw new Error(why);
+    },
     close: () => undefined,
   });
   if (spawnSync('sh', ['-c', 'command -v gcc'], { stdio: 'ignore' }).status !== 0) return fail('gcc not installed');
@@ -76,10 +93,13 @@ export function libpcapBench(frames: readonly Uint8Array[]): LibpcapBench {
       writeFileSync(prog, ddd);
       const r = spawnSync(bin, [pcap, prog, String(reps)], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`pcap-filter-bench failed: ${r.stderr}`);
-      const [ns, m] = r.stdout.trim().split(/\s+/).map(Number);
-      return { nsPerPacket: ns ?? NaN, matches: m ?? NaN };
+      return parseTiming(r.stdout);
     },
     serve(ddd) {
+      const ask = this.serveTimed(ddd);
+      return (reps) => ask(reps).matches;
+    },
+    serveTimed(ddd) {
       const id = served++;
       const prog = join(dir, `serve-${id}.ddd`);
       writeFileSync(prog, ddd);
@@ -103,7 +123,7 @@ export function libpcapBench(frames: readonly Uint8Array[]): LibpcapBench {
           if (n <= 0) throw new Error('pcap-filter-bench closed its pipe');
           text += dec.decode(buf.subarray(0, n));
         }
-        return Number(text.trim().split(/\s+/)[1]);
+        return parseTiming(text);
       };
     },
     close() {

@@ -6,6 +6,13 @@
 // target, all opened at the top and closed just before their target), so the
 // generated code is straight-line JS that V8 optimises; very branchy programs
 // (more than MAX_LABELS targets) use a `switch` dispatcher instead.
+//
+// Fast path: a program whose non-negative constant-offset packet loads all end
+// within `need` bytes is compiled twice — a checked form (every load tests
+// skb->len, as the kernel's load fast path does) and an unchecked form that
+// tests `len >= need` once on entry and otherwise hands the packet to the
+// checked form. When len >= need every such load is in bounds, so the per-load
+// tests are redundant and both forms return the same value on every input.
 import { SKF_AD } from '@tcbpf/uapi';
 import { OP, SKF_AD_BASE, ancillaryOffset, isCondJump } from './opcodes.js';
 import { ancillaryLoad, loadPacket } from './ancillary.js';
@@ -18,11 +25,58 @@ export type CompiledClassic = (skb: ClassicSkb, env: ClassicEnv) => number;
 /** Above this many distinct jump targets the switch dispatcher is used (parser nesting depth). */
 const MAX_LABELS = 400;
 
+/**
+ * Constant-offset loads ending beyond this many bytes keep their own length
+ * test in the unchecked form (no sk_buff is that long: skb->len of a linear
+ * 64 KiB GSO packet plus headroom stays below it), so they do not push every
+ * packet onto the checked form.
+ */
+const FAST_PATH_LIMIT = 0x10000;
+
 /** Helpers the generated code calls for the rare paths. */
 const HELPERS = Object.freeze({ anc: ancillaryLoad, load: loadPacket });
 
+/** Options of {@link classicToJsSource}. */
+export interface ClassicJsOptions {
+  /**
+   * Leave out the length test of non-negative constant-offset loads ending at
+   * or before this many bytes (the caller guarantees `len >= unchecked`); 0,
+   * the default, tests every load.
+   */
+  readonly unchecked?: number;
+}
+
+/** Byte length a non-negative constant-offset packet load needs (0 when `f` is no such load). */
+function constLoadEnd(f: SockFilter): number {
+  const k = f.k >>> 0;
+  if (k >= SKF_AD_BASE || (k | 0) < 0) return 0;
+  switch (f.code) {
+    case OP.LD_W_ABS: return k + 4;
+    case OP.LD_H_ABS: return k + 2;
+    case OP.LD_B_ABS:
+    case OP.LDX_MSH: return k + 1;
+    default: return 0;
+  }
+}
+
+/**
+ * The packet length from which every non-negative constant-offset load of
+ * `prog` (ending within {@link FAST_PATH_LIMIT} bytes) is in bounds: the
+ * entry test of the compiled fast path; 0 when the program has no such load.
+ */
+export function classicFastPathLength(prog: readonly SockFilter[]): number {
+  let need = 0;
+  for (const f of prog) {
+    const end = constLoadEnd(f);
+    if (end <= FAST_PATH_LIMIT && end > need) need = end;
+  }
+  return need;
+}
+
 /** Generate the JavaScript source of the function body for a checked program. */
-export function classicToJsSource(prog: readonly SockFilter[]): string {
+export function classicToJsSource(prog: readonly SockFilter[], options: ClassicJsOptions = {}): string {
+  const unchecked = options.unchecked ?? 0;
+  const fits = (end: number): boolean => end <= unchecked;
   const n = prog.length;
   const targets = new Set<number>();
   for (let pc = 0; pc < n; pc++) {
@@ -78,7 +132,7 @@ export function classicToJsSource(prog: readonly SockFilter[]): string {
         const size = f.code === OP.LD_W_ABS ? 4 : f.code === OP.LD_H_ABS ? 2 : 1;
         if (k >= SKF_AD_BASE) s = ancillary(ancillaryOffset(k));
         else if (ks < 0) s = `v = h.load(skb, ${ks}, ${size}); if (v < 0) return 0; A = v;`;
-        else s = `if (len < ${ks + size}) return 0; v = d + ${ks}; // big-endian\n${ldBE(size)}`;
+        else s = `${fits(ks + size) ? '' : `if (len < ${ks + size}) return 0; `}v = d + ${ks}; // big-endian\n${ldBE(size)}`;
         break;
       }
       case OP.LD_W_IND:
@@ -90,7 +144,7 @@ export function classicToJsSource(prog: readonly SockFilter[]): string {
       }
       case OP.LDX_MSH:
         s = ks >= 0
-          ? `if (len <= ${ks}) return 0; X = (buf[d + ${ks}] & 15) << 2;`
+          ? `${fits(ks + 1) ? '' : `if (len <= ${ks}) return 0; `}X = (buf[d + ${ks}] & 15) << 2;`
           : `v = h.load(skb, ${ks}, 1); if (v < 0) return 0; X = (v & 15) << 2;`;
         break;
       case OP.ADD_K: s = `A = (A + ${k}) >>> 0;`; break;
@@ -154,15 +208,30 @@ function ancillary(off: number): string {
   }
 }
 
-/**
- * Compile a program that `checkClassic` accepted into a JS function (built
- * once; running it allocates nothing). Results equal `interpret`'s on every input.
- */
-export function compileClassic(prog: readonly SockFilter[]): CompiledClassic {
-  const body = classicToJsSource(prog);
+/** Build one function from generated source (`slow`: the checked form the fast path falls back to). */
+function build(body: string, slow: CompiledClassic | undefined): CompiledClassic {
   // Generating code from a checked program is the point of this module (the
   // userspace JIT); the source contains only numbers we formatted ourselves.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function('h', `"use strict";\nreturn function cbpf_jit(skb, env) {\n${body}\n};`) as (h: typeof HELPERS) => CompiledClassic;
-  return factory(HELPERS);
+  const factory = new Function('h', 'slow', `"use strict";\nreturn function cbpf_jit(skb, env) {\n${body}\n};`) as (
+    h: typeof HELPERS,
+    slow: CompiledClassic | undefined,
+  ) => CompiledClassic;
+  return factory(HELPERS, slow);
+}
+
+/**
+ * Compile a program that `checkClassic` accepted into a JS function (built
+ * once; running it allocates nothing). Results equal `interpret`'s on every
+ * input. With `fastPath` (the default) a program with constant-offset loads
+ * gets the length-specialised form described at the top of this module.
+ */
+export function compileClassic(prog: readonly SockFilter[], fastPath = true): CompiledClassic {
+  const checked = build(classicToJsSource(prog), undefined);
+  const need = fastPath ? classicFastPathLength(prog) : 0;
+  if (need === 0) return checked;
+  const body = classicToJsSource(prog, { unchecked: need });
+  const entry = body.indexOf('\n');
+  // after the first line (buf, d, len): packets shorter than `need` take the checked form
+  return build(`${body.slice(0, entry)}\nif (len < ${need}) return slow(skb, env);${body.slice(entry)}`, checked);
 }
