@@ -68,6 +68,11 @@ function runOnKernel(text: string, nets: Map<string, Netns>): { shows: string[];
     }
     const j = args.indexOf('netns');
     if (j >= 0) args[j + 1] = netOf(args[j + 1]!).name;
+    // tc reads `obj`/`bytecode-file` from its cwd; the scenario names them relative to its folder
+    for (const f of ['obj', 'bytecode-file']) {
+      const o = args.indexOf(f);
+      if (o >= 0 && args[0] === 'tc') args[o + 1] = join(examples, args[o + 1]!);
+    }
     const out = ns.run(args[0]!, args.slice(1));
     if (args.includes('show')) shows.push(out);
   }
