@@ -44,3 +44,5 @@ export type {
   PcapngWriterOptions, SllHeader,
 } from './capture.js';
 export { readCaptureFile, readCaptureFd, scanCaptureFile, FileSink, CAPTURE_CHUNK } from './capture-file.js';
+export { Fib, FIB_TYPE_ERROR } from './fib.js';
+export type { InetFamily, InetAddressSpec, FibAddress, RouteSpec, FibRoute, Neighbour, RouteMatch } from './fib.js';

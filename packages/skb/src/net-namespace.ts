@@ -9,6 +9,7 @@
 import { Idr, kerr, type Prng, type SimClock } from '@tcbpf/base';
 import { IFNAMSIZ } from '@tcbpf/uapi';
 import { ethRandomAddr, ethTypeTrans, ethTypeVlan, skbVlanUntag } from './eth.js';
+import { Fib } from './fib.js';
 import { HOOK, NET_RX, NET_XMIT, NetDevice, type DeviceKind } from './net-device.js';
 import type { SkBuff } from './sk-buff.js';
 
@@ -70,6 +71,10 @@ export class NetNamespace {
   onDrop: ((skb: SkBuff, reason: DropReason) => void) | null = null;
   /** `dev_xmit_recursion()` depth (the kernel keeps it per CPU). */
   xmitRecursion = 0;
+  /** Bumped whenever a device is registered or unregistered (caches keyed on the device set). */
+  deviceGeneration = 0;
+  /** Addresses, routes, neighbours and forwarding sysctls of this namespace (`ip addr|route|neigh`). */
+  readonly fib: Fib;
   readonly #byIndex = new Idr<NetDevice | null>();
   readonly #byName = new Map<string, NetDevice>();
   // the backlog: a fixed ring (no allocation per packet)
@@ -84,6 +89,7 @@ export class NetNamespace {
     this.name = opts.name ?? 'netns';
     this.rxTimestamps = opts.rxTimestamps ?? false;
     this.loopback = this.#register('lo', 'loopback', new Uint8Array(6), 0);
+    this.fib = new Fib(this);
   }
 
   // --- device table -----------------------------------------------------------
@@ -191,6 +197,7 @@ export class NetNamespace {
     const dev = new NetDevice(this, idx, name, kind, addr);
     this.#byIndex.replace(idx, dev);
     this.#byName.set(name, dev);
+    this.deviceGeneration++;
     return dev;
   }
 
@@ -207,6 +214,7 @@ export class NetNamespace {
     this.#byIndex.remove(dev.ifindex);
     if (this.#byName.get(dev.name) === dev) this.#byName.delete(dev.name);
     dev.setUp(false);
+    this.deviceGeneration++;
   }
 
   // --- helpers the drivers use ---------------------------------------------------

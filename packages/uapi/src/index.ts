@@ -22,3 +22,7 @@ export * from './elf.js';
 export * from './bpf-elf.js';
 export * from './btf.js';
 export * from './tc-core.js';
+export * from './rtnetlink-route.js';
+export * from './neighbour.js';
+export * from './socket.js';
+export * from './bpf-fib.js';
