@@ -506,6 +506,15 @@ export function tcGetTfilter(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAttr
   req.unicast(w.bytes());
 }
 
+/**
+ * Room for one message in a dump skb (net/netlink/af_netlink.c netlink_dump):
+ * max_recvmsg_len is capped at SKB_WITH_OVERHEAD(32768) = 32768 - 320 on x86-64;
+ * tcbpf assumes the reader's buffers reached that cap (iproute2 reads with 32 KiB).
+ * A filter whose message is larger cannot be dumped (measured on 6.18: a
+ * 32444-byte filter message is listed, a 32452-byte one ends the dump).
+ */
+const DUMP_SKB_ROOM = 32768 - 320;
+
 /** RTM_GETTFILTER | NLM_F_DUMP (tc_dump_tfilter). */
 export function tcDumpTfilter(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAttrs): void {
   let block: TcfBlock | undefined;
@@ -547,7 +556,10 @@ export function tcDumpTfilter(net: TcNet, req: RtnlRequest, t: TcMsg, tca: NlAtt
       for (const fh of tp.ops.walk(tp)) {
         const w2 = new NlWriter();
         tcfFillNode(w2, tp, block, q, parent, fh, req.portid, req.seq, NLM_F.MULTI, RTM.NEWTFILTER);
-        req.unicast(w2.bytes());
+        const m = w2.bytes();
+        // tcf_node_dump fails on an empty skb: the dump ends with -EMSGSIZE in NLMSG_DONE
+        if (m.length > DUMP_SKB_ROOM) throw kerr('EMSGSIZE');
+        req.unicast(m);
       }
     }
   }
