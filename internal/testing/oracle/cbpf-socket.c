@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Kernel oracle for classic BPF (tcbpf, own code). Run inside a throw-away
-// network namespace whose `lo` is up. Reads commands on stdin:
+// network namespace whose `lo` is up. Usage: cbpf-socket [ETHERTYPE]: the
+// filtered sockets are bound to that protocol (default ETH_P_ALL, which also
+// sees outgoing copies; a specific protocol sees host-side copies only, after
+// tc ingress). Reads commands on stdin:
 //   F <hex>                     add a frame (Ethernet, >= 14 bytes) to the list
 //   P <n> <code jt jf k>*n      attach the program with SO_ATTACH_FILTER to a
 //                               fresh AF_PACKET socket bound to lo, send every
@@ -36,6 +39,7 @@ static unsigned char *frames[MAX_FRAMES];
 static int frame_len[MAX_FRAMES];
 static int nframes;
 static int lo_index;
+static unsigned short bind_proto = ETH_P_ALL;
 
 static int hexval(int c) {
 	if (c >= '0' && c <= '9') return c - '0';
@@ -45,7 +49,8 @@ static int hexval(int c) {
 }
 
 static int open_bound(int filtered, struct sock_fprog *prog, int *err) {
-	int s = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	unsigned short proto = filtered ? bind_proto : ETH_P_ALL;
+	int s = socket(AF_PACKET, SOCK_RAW, htons(proto));
 	if (s < 0) { perror("socket"); exit(2); }
 	if (filtered && setsockopt(s, SOL_SOCKET, SO_ATTACH_FILTER, prog, sizeof(*prog)) != 0) {
 		*err = errno;
@@ -54,7 +59,7 @@ static int open_bound(int filtered, struct sock_fprog *prog, int *err) {
 	}
 	int rcvbuf = 4 << 20;
 	setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = lo_index };
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(proto), .sll_ifindex = lo_index };
 	if (bind(s, (struct sockaddr *)&sll, sizeof(sll)) != 0) { perror("bind"); exit(2); }
 	return s;
 }
@@ -79,7 +84,8 @@ static int wait_sentinel(int ctl) {
 	}
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+	if (argc > 1) bind_proto = (unsigned short)strtoul(argv[1], NULL, 0);
 	cpu_set_t set;
 	CPU_ZERO(&set);
 	CPU_SET(0, &set);

@@ -4,7 +4,10 @@
 // AF_PACKET socket on `lo` inside a throw-away network namespace and reports
 // the checker's verdict and, for accepted programs, the captured length of the
 // outgoing and host-side copy of every frame. Needs root, ip and gcc; the
-// `reason` says why not when unavailable.
+// `reason` says why not when unavailable. An option binds the filtered
+// sockets to one EtherType: they then see host-side copies only, delivered by
+// protocol after __netif_receive_skb_core has dealt with (and cleared) an
+// offloaded VLAN tag.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,11 +26,17 @@ export type CbpfOracleResult =
   | { readonly accepted: false; readonly errno: number }
   | { readonly accepted: true; readonly out: readonly number[]; readonly in: readonly number[] };
 
+/** How the oracle's namespace and sockets are set up. */
+export interface CbpfOracleOptions {
+  /** Bind the filtered sockets to this EtherType (host order) instead of ETH_P_ALL: `out` is then always 0. */
+  readonly bindProtocol?: number;
+}
+
 export interface CbpfSocketOracle {
   readonly ok: boolean;
   readonly reason: string;
   /** Load every program and send every frame (on lo, in a fresh namespace). */
-  run(programs: readonly (readonly OracleInsn[])[], frames: readonly Uint8Array[]): CbpfOracleResult[];
+  run(programs: readonly (readonly OracleInsn[])[], frames: readonly Uint8Array[], options?: CbpfOracleOptions): CbpfOracleResult[];
 }
 
 const SRC = join(import.meta.dirname, '..', 'oracle', 'cbpf-socket.c');
@@ -64,13 +73,14 @@ export function cbpfSocketOracle(): CbpfSocketOracle {
   return {
     ok: true,
     reason: '',
-    run(programs, frames) {
+    run(programs, frames, options = {}) {
       const lines: string[] = [];
       for (const f of frames) lines.push(`F ${hex(f)}`);
       for (const p of programs) lines.push(`P ${p.length} ${p.map((i) => `${i.code} ${i.jt} ${i.jf} ${i.k >>> 0}`).join(' ')}`);
       const ns = new Netns('cbpf');
       try {
-        const out = ns.run(bin, [], `${lines.join('\n')}\n`).trimEnd().split('\n');
+        const args = options.bindProtocol === undefined ? [] : [String(options.bindProtocol)];
+        const out = ns.run(bin, args, `${lines.join('\n')}\n`).trimEnd().split('\n');
         if (out.length !== programs.length) throw new Error(`oracle answered ${out.length} lines for ${programs.length} programs`);
         return out.map((l) => {
           if (l.startsWith('E ')) return { accepted: false, errno: Number(l.slice(2)) };

@@ -3,6 +3,14 @@
 // fields), bpf_skb_get_nlattr and bpf_skb_get_nlattr_nest (lib/nlattr.c's
 // nla_find over packet bytes) and bpf_skb_load_helper_*'s negative offsets
 // (bpf_internal_load_pointer_neg_helper). None of these allocate or throw.
+//
+// VLAN: since Linux 5.19 an sk_buff has no separate "tag present" bit: the
+// offloaded tag is the u32 vlan_all (vlan_proto, vlan_tci), present iff it is
+// non-zero (skb_vlan_tag_present), and __vlan_hwaccel_clear_tag zeroes it.
+// SKF_AD_VLAN_TAG / SKF_AD_VLAN_TPID read vlan_tci / vlan_proto as they are
+// and SKF_AD_VLAN_TAG_PRESENT tests vlan_all != 0 (convert_bpf_extensions).
+// A ClassicSkb keeps the flag and the fields apart (@tcbpf/skb's vlanClear
+// only drops the flag), so vlan_all is read through the flag: see vlanAll.
 import { SKF_AD, SKF_OFF } from '@tcbpf/uapi';
 import type { ClassicEnv, ClassicSkb } from './context.js';
 import { skbGetPoff } from './flow-dissector.js';
@@ -27,6 +35,14 @@ function nlaFind(skb: ClassicSkb, start: number, rem: number, type: number): num
     pos += tot;
   }
   return -1;
+}
+
+/**
+ * The kernel's skb->vlan_all for a ClassicSkb, as (vlan_tci << 16 | vlan_proto)
+ * (host-order halves; only "zero or not" and the halves matter): 0 without a tag.
+ */
+export function vlanAll(skb: ClassicSkb): number {
+  return skb.vlanPresent ? (((skb.vlanTci & 0xffff) << 16) | (skb.vlanProto & 0xffff)) >>> 0 : 0;
 }
 
 /** bpf_skb_get_nlattr(skb, A, X). */
@@ -80,15 +96,15 @@ export function ancillaryLoad(off: number, skb: ClassicSkb, env: ClassicEnv, a: 
     case SKF_AD.ALU_XOR_X:
       return (a ^ x) >>> 0;
     case SKF_AD.VLAN_TAG:
-      return skb.vlanTci & 0xffff;
+      return vlanAll(skb) >>> 16;
     case SKF_AD.VLAN_TAG_PRESENT:
-      return skb.vlanPresent ? 1 : 0;
+      return vlanAll(skb) !== 0 ? 1 : 0;
     case SKF_AD.PAY_OFFSET:
       return skbGetPoff(skb);
     case SKF_AD.RANDOM:
       return env.prng.u32() >>> 0;
     case SKF_AD.VLAN_TPID:
-      return skb.vlanProto & 0xffff;
+      return vlanAll(skb) & 0xffff;
     default:
       return a;
   }

@@ -16,7 +16,7 @@ export { insn, stmt, jump, encodeSockFilters, decodeSockFilters } from './sock-f
 export { CLASSIC_OPCODES, OP, isClassicOpcode, ancK, ancillaryOffset } from './opcodes.js';
 export { checkClassic } from './checker.js';
 export type { ClassicSkb, ClassicEnv } from './context.js';
-export { ancillaryLoad, loadPacket, skbGetNlattr, skbGetNlattrNest } from './ancillary.js';
+export { ancillaryLoad, loadPacket, skbGetNlattr, skbGetNlattrNest, vlanAll } from './ancillary.js';
 export { skbGetPoff } from './flow-dissector.js';
 export { predecode, interpret } from './interpreter.js';
 export { compileClassic, classicToJsSource, classicFastPathLength } from './jit.js';

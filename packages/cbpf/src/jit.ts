@@ -200,9 +200,10 @@ function ancillary(off: number): string {
     case SKF_AD.RXHASH: return 'A = skb.hash >>> 0;';
     case SKF_AD.CPU: return 'A = env.cpu >>> 0;';
     case SKF_AD.ALU_XOR_X: return 'A = (A ^ X) >>> 0;';
-    case SKF_AD.VLAN_TAG: return 'A = skb.vlanTci & 0xffff;';
-    case SKF_AD.VLAN_TAG_PRESENT: return 'A = skb.vlanPresent ? 1 : 0;';
-    case SKF_AD.VLAN_TPID: return 'A = skb.vlanProto & 0xffff;';
+    // vlan_all (see ./ancillary.ts): fields read through the present flag
+    case SKF_AD.VLAN_TAG: return 'A = skb.vlanPresent ? skb.vlanTci & 0xffff : 0;';
+    case SKF_AD.VLAN_TAG_PRESENT: return 'A = skb.vlanPresent && ((skb.vlanTci | skb.vlanProto) & 0xffff) !== 0 ? 1 : 0;';
+    case SKF_AD.VLAN_TPID: return 'A = skb.vlanPresent ? skb.vlanProto & 0xffff : 0;';
     case SKF_AD.RANDOM: return 'A = env.prng.u32() >>> 0;';
     default: return `A = h.anc(${off}, skb, env, A, X);`;
   }

@@ -76,8 +76,9 @@ class EbpfRunner {
     dv.setUint32(CLASSIC_CTX.DATA + 4, AddressSpace.hiOf(REGION.PACKET), true);
     dv.setUint32(CLASSIC_CTX.LEN, skb.len, true);
     dv.setUint16(CLASSIC_CTX.PROTOCOL, skb.protocol, false); // network order
-    dv.setUint16(CLASSIC_CTX.VLAN_PROTO, skb.vlanProto, false);
-    dv.setUint16(CLASSIC_CTX.VLAN_TCI, skb.vlanTci, true);
+    // skb->vlan_all is 0 without a tag (__vlan_hwaccel_clear_tag)
+    dv.setUint16(CLASSIC_CTX.VLAN_PROTO, skb.vlanPresent ? skb.vlanProto : 0, false);
+    dv.setUint16(CLASSIC_CTX.VLAN_TCI, skb.vlanPresent ? skb.vlanTci : 0, true);
     dv.setUint8(CLASSIC_CTX.PKT_TYPE, skb.pktType & 7);
     dv.setUint32(CLASSIC_CTX.MARK, skb.mark >>> 0, true);
     dv.setUint16(CLASSIC_CTX.QUEUE_MAPPING, skb.queueMapping, true);

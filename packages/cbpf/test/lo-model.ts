@@ -45,3 +45,16 @@ export function loIngress(frame: Uint8Array): ClassicSkb {
   }
   return make(frame, { pktType });
 }
+
+/**
+ * The host-side copy a packet socket bound to one EtherType sees: after the
+ * taps, __netif_receive_skb_core finds no VLAN device for an offloaded tag,
+ * marks the frame PACKET_OTHERHOST when its VLAN id is not 0, and clears the
+ * tag (__vlan_hwaccel_clear_tag: vlan_all = 0) before delivery by protocol.
+ * The model's clear leaves vlanTci/vlanProto behind, as SkBuff.vlanClear does.
+ */
+export function loProtocolDelivery(frame: Uint8Array): ClassicSkb {
+  const rx = loIngress(frame);
+  if (!rx.vlanPresent) return rx;
+  return { ...rx, vlanPresent: false, pktType: (rx.vlanTci & 0xfff) !== 0 ? 3 : rx.pktType };
+}
