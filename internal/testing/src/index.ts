@@ -10,3 +10,4 @@ export { BpfOracle, BpfOracleError, bpfOracle, must } from './bpf-oracle.js';
 export type { BpfOracleStatus, BpfOracleResult, OracleProgInfo, TestRunOut } from './bpf-oracle.js';
 export { kernelVerifyFunc } from './verify-func-oracle.js';
 export type { OracleFunc, OracleFuncLoad } from './verify-func-oracle.js';
+export { bpfOracleIn } from './netns-bpf-oracle.js';

@@ -2,7 +2,10 @@
 // walk with check_alu_op, check_mem_access (ctx/stack/packet/map value/mem),
 // check_cond_jmp_op with packet range proofs and null checks, check_helper_call,
 // check_func_call/prepare_func_exit, is_state_visited (pruning, infinite-loop
-// detection), the 1M processed-instruction budget and check_max_stack_depth.
+// detection), the 1M processed-instruction budget and check_max_stack_depth;
+// callbacks: BPF_PSEUDO_FUNC ld_imm64 (PTR_TO_FUNC), push_callback_call with
+// set_loop_callback_state / map_set_for_each_callback_args, the callback
+// return check and widen_imprecise_scalars of prepare_func_exit.
 // The log follows kernel/bpf/log.c at levels 1 and 2.
 import { disasmInsn, funcIdName } from './disasm.js';
 import { computeLiveRegs, liveStr } from './liveness.js';
@@ -11,8 +14,8 @@ import type { Reg} from './reg-state.js';
 import { Frame, STACK, constReg, regStr, stackStr } from './reg-state.js';
 import { boundsInvalid, coerceSubregToSizeSx, coerceToSize, coerceToSizeSx, regSetMinMax, scalarAlu, scalarBranchTaken } from './scalar-alu.js';
 import type { Refusal, Structure } from './structural.js';
-import { S64_MIN, U64_MAX, s64, tnumAdd, tnumConst, tnumIn, tnumIsAligned, tnumStr, tnumSub, u64 } from './tnum.js';
-import { ARG, type HelperProto, type MapDescriptor, type ProgTypeOps, REG_TYPE, REG_TYPE_NAME, RET } from './types.js';
+import { S64_MAX, S64_MIN, U64_MAX, s64, tnumAdd, tnumConst, tnumIn, tnumIsAligned, tnumStr, tnumSub, u64 } from './tnum.js';
+import { ARG, BTF_FUNC_LINKAGE, type FuncInfo, type HelperProto, type MapDescriptor, type ProgTypeOps, REG_TYPE, REG_TYPE_NAME, RET } from './types.js';
 
 const T = REG_TYPE;
 const MAX_VAR_OFF = 1 << 29;
@@ -38,6 +41,8 @@ class VState {
   branches = 0;
   refs: { id: number; insn: number }[] = [];
   insn = 0;
+  /** callback_unroll_depth: callback bodies entered on this path. */
+  callbackUnrollDepth = 0;
   get cur(): Frame {
     return this.frames[this.frames.length - 1]!;
   }
@@ -47,6 +52,7 @@ class VState {
     s.parent = this.parent;
     s.refs = this.refs.map((r) => ({ ...r }));
     s.insn = this.insn;
+    s.callbackUnrollDepth = this.callbackUnrollDepth;
     return s;
   }
 }
@@ -58,6 +64,8 @@ export interface WalkOptions {
   readonly gpl: boolean;
   readonly strictAlignment: boolean;
   readonly structure: Structure;
+  /** func_info records (BTF given), undefined without BTF. */
+  readonly funcInfo?: readonly FuncInfo[] | undefined;
   /** Structured trace consumer: called with each refusal's register state. */
 }
 
@@ -311,7 +319,9 @@ export class Checker {
   private isStateVisited(idx: number): boolean {
     if (this.o.structure.prunePoint[idx] !== 1) return false;
     let addNew = false;
-    if (this.jmps - this.prevJmps >= 2 && this.processed - this.prevInsns >= 8) addNew = true;
+    // is_force_checkpoint: callback-calling helper calls always get a checkpoint
+    const force = this.o.structure.callsCallback[idx] === 1;
+    if (force || (this.jmps - this.prevJmps >= 2 && this.processed - this.prevInsns >= 8)) addNew = true;
     const list = (this.explored[idx] ??= []);
     let n = 0;
     for (let k = 0; k < list.length; k++) {
@@ -319,10 +329,16 @@ export class Checker {
       const old = sl.st;
       n++;
       if (old.branches > 0) {
-        if (this.statesEqual(old, this.st, true)) {
+        if (force) {
+          // calls_callback: an iteration that ends within an earlier one is done
+          if (this.statesEqual(old, this.st, false)) {
+            sl.hit++;
+            return true;
+          }
+        } else if (this.statesEqual(old, this.st, true) && old.callbackUnrollDepth === this.st.callbackUnrollDepth) {
           this.fail('EINVAL', `infinite loop detected at insn ${idx}`, [`cur state: ${this.stateLines(this.st).join(' ')}`, `old state: ${this.stateLines(old).join(' ')}`]);
         }
-        if (this.jmps - this.prevJmps < 20 && this.processed - this.prevInsns < 100) addNew = false;
+        if (!force && this.jmps - this.prevJmps < 20 && this.processed - this.prevInsns < 100) addNew = false;
       } else if (this.statesEqual(old, this.st, false)) {
         sl.hit++;
         return true;
@@ -367,6 +383,7 @@ export class Checker {
       const fo = old.frames[fi]!;
       const fc = cur.frames[fi]!;
       if (fo.callsite !== fc.callsite) return false;
+      if (fo.callbackDepth > fc.callbackDepth) return false;
       const liveMask = !exact && fi === old.frames.length - 1 ? this.live[old.insn]! | (1 << 10) : 0x7ff;
       for (let i = 0; i < 11; i++) {
         if ((liveMask & (1 << i)) === 0) continue;
@@ -405,7 +422,7 @@ export class Checker {
     if (exact) {
       return a.type === c.type && a.off === c.off && a.tv === c.tv && a.tm === c.tm && a.umin === c.umin && a.umax === c.umax && a.smin === c.smin &&
         a.smax === c.smax && a.range === c.range && a.map === c.map && a.u32min === c.u32min && a.u32max === c.u32max && a.s32min === c.s32min &&
-        a.s32max === c.s32max && checkId(a.id, c.id);
+        a.s32max === c.s32max && a.subprog === c.subprog && checkId(a.id, c.id);
     }
     if (a.type === T.NOT_INIT) return true;
     if (c.type === T.NOT_INIT) return false;
@@ -426,7 +443,7 @@ export class Checker {
       case T.PTR_TO_STACK:
         return a.off === c.off && a.frameno === c.frameno && within;
       default:
-        return a.off === c.off && a.map === c.map && within && checkId(a.id, c.id);
+        return a.off === c.off && a.map === c.map && a.subprog === c.subprog && within && checkId(a.id, c.id);
     }
   }
 
@@ -741,6 +758,12 @@ export class Checker {
         if (t === 1 && valueReg >= 0) loaded = this.unknown(valueReg);
         break;
       }
+      case T.PTR_TO_MAP_KEY: {
+        if (t === 2) this.fail('EACCES', `write to change key R${regno} not allowed`);
+        this.checkMemRegion(regno, reg, off, size, reg.map?.keySize ?? 0, false);
+        if (valueReg >= 0) loaded = this.unknown(valueReg);
+        break;
+      }
       case T.PTR_TO_CTX: {
         if (reg.off !== 0 || reg.tm !== 0n || reg.tv !== 0n) {
           if (reg.tm !== 0n) this.fail('EACCES', `variable ctx access var_off=${tnumStr(reg.tnum)} disallowed`);
@@ -807,6 +830,7 @@ export class Checker {
     let st = strict;
     switch (reg.type) {
       case T.PTR_TO_MAP_VALUE: desc = 'value '; break;
+      case T.PTR_TO_MAP_KEY: desc = 'key '; break;
       case T.PTR_TO_CTX: desc = 'context '; break;
       case T.PTR_TO_STACK: desc = 'stack '; st = true; break;
       default: break;
@@ -821,6 +845,7 @@ export class Checker {
     const sizeOk = size > 0 || (size === 0 && zeroOk);
     if (off >= 0n && sizeOk && off + BigInt(size) <= BigInt(memSize)) return true;
     if (reg.type === T.PTR_TO_MAP_VALUE) this.vlog(`invalid access to map value, value_size=${memSize} off=${off} size=${size}`);
+    else if (reg.type === T.PTR_TO_MAP_KEY) this.vlog(`invalid access to map key, key_size=${memSize} off=${off} size=${size}`);
     else if (reg.type === T.PTR_TO_PACKET || reg.type === T.PTR_TO_PACKET_META) {
       this.vlog(`invalid access to packet, off=${off} size=${size}, R${regno}(id=${reg.id},off=${off},r=${memSize})`);
     } else this.vlog(`invalid access to memory, mem_size=${memSize} off=${off} size=${size}`);
@@ -1027,7 +1052,13 @@ export class Checker {
       return;
     }
     if (src === 4) {
-      this.fail('EINVAL', 'callback subprograms (BPF_PSEUDO_FUNC) are not supported by this verifier');
+      const sub = this.o.structure.subprogStarts.indexOf(i + p.imm[i]! + 1);
+      const fi = this.o.funcInfo;
+      if (fi === undefined) this.fail('EINVAL', 'missing btf func_info');
+      if (fi[sub]?.linkage !== BTF_FUNC_LINKAGE.STATIC) this.fail('EINVAL', 'callback function not static');
+      d.markPtr(T.PTR_TO_FUNC);
+      d.subprog = sub;
+      return;
     }
     const map = this.o.structure.ldMaps.get(i) ?? null;
     if (src === 1) {
@@ -1103,22 +1134,84 @@ export class Checker {
       // prepare_func_exit: R0 is copied as it is (an unset R0 fails where the caller reads it)
       const r0 = s.cur.regs[0]!;
       if (r0.type === T.PTR_TO_STACK) this.fail('EINVAL', 'cannot return stack pointer to the caller');
+      const inCallback = s.cur.inCallback;
+      if (inCallback) {
+        if (r0.type !== T.SCALAR) this.fail('EACCES', 'R0 not a scalar value');
+        // callback_ret_range [0, 1], checked on the 64-bit bounds (bpf_callback_t returns u64)
+        if (r0.smin < 0n || r0.smax > 1n) {
+          let m = 'At callback return the register R0 has';
+          if (r0.smin > S64_MIN) m += ` smin=${r0.smin}`;
+          if (r0.smax < S64_MAX) m += ` smax=${r0.smax}`;
+          if (r0.smin === S64_MIN && r0.smax === S64_MAX) m += ' unknown scalar value';
+          this.fail('EINVAL', `${m} should have been in [0, 1]`);
+        }
+      }
       const callee = s.frames.pop()!;
       const caller = s.cur;
-      caller.regs[0]!.copyFrom(callee.regs[0]!);
+      // a callback goes back to its call instruction, which schedules the next iteration
+      const ret = inCallback ? callee.callsite : callee.callsite + 1;
+      if (!inCallback) caller.regs[0]!.copyFrom(callee.regs[0]!);
       if ((this.o.logLevel & 3) !== 0) {
         this.vlog('returning from callee:');
         this.vlog(frameItems(callee));
-        this.vlog(`to caller at ${callee.callsite + 1}:`);
+        this.vlog(`to caller at ${ret}:`);
         this.vlog(frameItems(caller));
       }
+      if (inCallback) this.widenImpreciseScalars(ret);
       this.clearScratch();
       this.skipAppend = true;
       void i;
-      return callee.callsite + 1;
+      return ret;
     }
     this.checkReg(0, 'src');
     return -1;
+  }
+
+  /**
+   * widen_imprecise_scalars against find_prev_entry(): scalars that changed
+   * since the previous visit of the call instruction become unknown, so that
+   * counters kept in the callback context converge. This model has no
+   * precision marks, so every scalar counts as imprecise except the caller's
+   * argument registers at the call (bpf_loop marks R1 precise) — see
+   * docs/kernel-mapping.md.
+   */
+  private widenImpreciseScalars(callsite: number): void {
+    const list = this.explored[callsite];
+    if (list === undefined) return;
+    const cur = this.st;
+    let prev: VState | undefined;
+    for (let k = list.length - 1; k >= 0; k--) {
+      const o = list[k]!.st;
+      if (o.branches === 0 || o.frames.length !== cur.frames.length) continue;
+      let same = true;
+      for (let f = 0; f < o.frames.length; f++) if (o.frames[f]!.callsite !== cur.frames[f]!.callsite) same = false;
+      if (same) {
+        prev = o;
+        break;
+      }
+    }
+    if (prev === undefined) return;
+    const widen = (a: Reg, c: Reg): void => {
+      if (a.type !== T.SCALAR || c.type !== T.SCALAR) return;
+      if (a.tv === c.tv && a.tm === c.tm && a.umin === c.umin && a.umax === c.umax && a.smin === c.smin && a.smax === c.smax &&
+        a.u32min === c.u32min && a.u32max === c.u32max && a.s32min === c.s32min && a.s32max === c.s32max) return;
+      c.markUnknown();
+    };
+    for (let f = cur.frames.length - 1; f >= 0; f--) {
+      const fo = prev.frames[f]!;
+      const fc = cur.frames[f]!;
+      for (let r = 0; r < 10; r++) {
+        if (f === cur.frames.length - 1 && r >= 1 && r <= 5) continue;
+        widen(fo.regs[r]!, fc.regs[r]!);
+      }
+      for (let spi = 0; spi < 64; spi++) {
+        const base = 512 - (spi + 1) * 8;
+        const a = fo.spill[spi];
+        const c = fc.spill[spi];
+        if (fo.stype[base] !== STACK.SPILL || fc.stype[base] !== STACK.SPILL || !a || !c) continue;
+        widen(a, c);
+      }
+    }
   }
 
   private checkFuncCall(i: number): number {
@@ -1158,7 +1251,7 @@ export class Checker {
     if (fn === undefined) this.fail('EINVAL', `program of this type cannot use helper ${funcIdName(id)}#${id}`);
     if (!this.o.gpl && fn.gplOnly === true) this.fail('EINVAL', 'cannot call GPL-restricted function from non-GPL compatible program');
     if (fn.unsupported !== undefined) this.fail('EINVAL', `helper ${funcIdName(id)}#${id} is not supported by this verifier (${fn.unsupported})`);
-    const meta: Meta = { map: null, rawReg: -1, rawSize: 0, memSize: 0, releaseId: 0, memReg: -1, memRaw: false, memNull: false, constKey: -1 };
+    const meta: Meta = { map: null, rawReg: -1, rawSize: 0, memSize: 0, releaseId: 0, memReg: -1, memRaw: false, memNull: false, constKey: -1, subprog: -1 };
     for (let a = 0; a < fn.args.length; a++) this.checkFuncArg(fn, a, meta);
     if (id === 12) {
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- internal signal, see Reject
@@ -1166,6 +1259,16 @@ export class Checker {
     }
     if (meta.rawReg >= 0) {
       for (let k = 0; k < meta.rawSize; k++) this.memAccess(i, meta.rawReg, k, 1, 2, -1, false, false);
+    }
+    if (id === 164) this.pushCallbackCall(i, meta, 164);
+    else if (id === 181) {
+      // the verifier relies on R1 (nr_loops) to stop unrolling
+      const cur = this.st.cur;
+      if (BigInt(cur.callbackDepth) < this.regs()[1]!.umax) this.pushCallbackCall(i, meta, 181);
+      else {
+        cur.callbackDepth = 0;
+        if ((this.o.logLevel & 2) !== 0) this.vlog(`frame${cur.frameno} bpf_loop iteration limit reached`);
+      }
     }
     this.checkMapFuncCompat(meta.map, fn);
     if (id === 12) this.checkResourceLeak('tail_call');
@@ -1302,6 +1405,14 @@ export class Checker {
         if (r.tm !== 0n) this.fail('EACCES', `R${regno} is not a known constant'`);
         meta.memSize = Number(r.tv);
         return;
+      case ARG.PTR_TO_FUNC:
+        if (r.type !== T.PTR_TO_FUNC) this.argTypeError(regno, r, 'func');
+        meta.subprog = r.subprog;
+        return;
+      case ARG.PTR_TO_STACK_OR_NULL:
+        if (nullSkip) return;
+        if (r.type !== T.PTR_TO_STACK) this.argTypeError(regno, r, 'fp');
+        return;
       case ARG.PTR_TO_RINGBUF_MEM:
         if (!(r.type === T.PTR_TO_MEM && r.ringbuf)) this.argTypeError(regno, r, 'ringbuf_mem');
         if (r.refObjId === 0) this.fail('EINVAL', `R${regno} must be referenced when passed to release function`);
@@ -1309,8 +1420,44 @@ export class Checker {
         meta.releaseId = r.refObjId;
         return;
       default:
-        this.fail('EINVAL', `helper argument kind ${kind} is not supported by this verifier`);
+        this.fail('EINVAL', `helper argument kind ${String(kind)} is not supported by this verifier`);
     }
+  }
+
+  /**
+   * push_callback_call: schedule the callback body (its own frame, typed
+   * arguments) as a path to explore later; this path goes on after the call.
+   */
+  private pushCallbackCall(i: number, meta: Meta, id: 164 | 181): void {
+    const s = this.st;
+    if (s.frames.length >= 8) this.fail('E2BIG', `the call stack of ${s.frames.length + 1} frames is too deep`);
+    const sub = meta.subprog;
+    const caller = s.cur;
+    const callee = new Frame(s.frames.length, sub, i);
+    const r = callee.regs;
+    if (id === 164) {
+      // map_set_for_each_callback_args: (map, key, value, ctx)
+      const map = caller.regs[1]!.map;
+      if (map === null || ![1, 2, 5, 6, 9, 10].includes(map.type)) this.fail('ENOTSUPP', 'callback function not allowed for map');
+      r[1]!.copyFrom(caller.regs[1]!);
+      r[2]!.markPtr(T.PTR_TO_MAP_KEY);
+      r[2]!.map = map;
+      r[3]!.markPtr(T.PTR_TO_MAP_VALUE);
+      r[3]!.map = map;
+      r[4]!.copyFrom(caller.regs[3]!);
+    } else {
+      // set_loop_callback_state: (u32 index, void *ctx); index is an unknown scalar
+      r[1]!.markUnknown();
+      r[2]!.copyFrom(caller.regs[3]!);
+    }
+    r[10]!.markPtr(T.PTR_TO_STACK);
+    r[10]!.frameno = callee.frameno;
+    callee.inCallback = true;
+    const c = this.pushStack(this.o.structure.subprogStarts[sub]!);
+    c.frames[c.frames.length - 1]!.callbackDepth++;
+    c.frames.push(callee);
+    c.callbackUnrollDepth++;
+    caller.callbackDepth = 0;
   }
 
   /** get_constant_map_key: a 4-byte key held on the stack as a spilled constant or zero bytes. */
@@ -1341,6 +1488,10 @@ export class Checker {
         return;
       case T.PTR_TO_MEM:
         this.checkMemRegion(regno, r, r.off, size, r.memSize, zeroOk);
+        return;
+      case T.PTR_TO_MAP_KEY:
+        if (t === 2) this.fail('EACCES', `R${regno} cannot write into ${this.typeStr(r)}`);
+        this.checkMemRegion(regno, r, r.off, size, r.map?.keySize ?? 0, zeroOk);
         return;
       case T.PTR_TO_STACK:
         this.stackRangeInitialized(regno, r, r.off, size, zeroOk, t, meta);
@@ -1528,7 +1679,7 @@ export class Checker {
     const starts = this.o.structure.subprogStarts;
     const calls: number[][] = starts.map(() => []);
     for (let i = 0; i < this.p.len; i++) {
-      if (this.p.code[i] === 0x85 && this.p.src[i] === 1 && this.seen[i] === 1) {
+      if (((this.p.code[i] === 0x85 && this.p.src[i] === 1) || (this.p.code[i] === 0x18 && this.p.src[i] === 4)) && this.seen[i] === 1) {
         calls[this.subprogOf[i]!]!.push(starts.indexOf(i + this.p.imm[i]! + 1));
       }
     }
@@ -1553,6 +1704,8 @@ interface Meta {
   memNull: boolean;
   /** Constant map key found on the stack (get_constant_map_key), -1 if none. */
   constKey: number;
+  /** Subprogram of an ARG_PTR_TO_FUNC argument, -1 if none. */
+  subprog: number;
 }
 
 const ALU_STR: readonly string[] = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian', '?', '?'];
@@ -1576,7 +1729,7 @@ function isMaybeNull(t: number): boolean {
 }
 
 function isMemType(t: number): boolean {
-  return t === T.PTR_TO_STACK || t === T.PTR_TO_PACKET || t === T.PTR_TO_PACKET_META || t === T.PTR_TO_MAP_VALUE || t === T.PTR_TO_MEM;
+  return t === T.PTR_TO_STACK || t === T.PTR_TO_PACKET || t === T.PTR_TO_PACKET_META || t === T.PTR_TO_MAP_VALUE || t === T.PTR_TO_MEM || t === T.PTR_TO_MAP_KEY;
 }
 
 function tnStr(r: Reg): string {

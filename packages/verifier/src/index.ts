@@ -2,8 +2,8 @@
 export { verify, verifyOrThrow, licenseIsGplCompatible, ACCESS_MIXED } from './verifier.js';
 export type { VerifyOptions, VerifyResult, StructuredRefusal, CtxAccessSite } from './verifier.js';
 export { SCHED_CLS_OPS, SKB_OFF } from './prog-types/sched-cls.js';
-export { ARG, RET, REG_TYPE, REG_TYPE_NAME, ACCESS } from './types.js';
-export type { ProgTypeOps, HelperProto, MapDescriptor, CtxAccess, ArgKind, RetKind, RegType } from './types.js';
+export { ARG, RET, REG_TYPE, REG_TYPE_NAME, ACCESS, BTF_FUNC_LINKAGE } from './types.js';
+export type { ProgTypeOps, HelperProto, MapDescriptor, CtxAccess, ArgKind, RetKind, RegType, FuncInfo } from './types.js';
 export { decodeInsns, encodeInsn } from './insn.js';
 export type { Insns } from './insn.js';
 export { disasmInsn } from './disasm.js';

@@ -22,6 +22,8 @@ export class Reg {
   frameno = 0;
   memSize = 0;
   ringbuf = false;
+  /** Subprogram number of a PTR_TO_FUNC (subprogno). */
+  subprog = 0;
   tv = 0n;
   tm = U64_MAX;
   umin = 0n;
@@ -41,7 +43,7 @@ export class Reg {
   }
   copyFrom(o: Reg): void {
     this.type = o.type; this.off = o.off; this.id = o.id; this.refObjId = o.refObjId; this.range = o.range; this.map = o.map;
-    this.frameno = o.frameno; this.memSize = o.memSize; this.ringbuf = o.ringbuf; this.tv = o.tv; this.tm = o.tm;
+    this.frameno = o.frameno; this.memSize = o.memSize; this.ringbuf = o.ringbuf; this.subprog = o.subprog; this.tv = o.tv; this.tm = o.tm;
     this.umin = o.umin; this.umax = o.umax; this.smin = o.smin; this.smax = o.smax;
     this.u32min = o.u32min; this.u32max = o.u32max; this.s32min = o.s32min; this.s32max = o.s32max;
   }
@@ -66,7 +68,7 @@ export class Reg {
   }
   /** __mark_reg_unbounded + unknown var_off, keeps nothing of the pointer. */
   markUnknown(): void {
-    this.type = REG_TYPE.SCALAR; this.off = 0; this.id = 0; this.refObjId = 0; this.range = 0; this.map = null; this.frameno = 0; this.memSize = 0; this.ringbuf = false;
+    this.type = REG_TYPE.SCALAR; this.off = 0; this.id = 0; this.refObjId = 0; this.range = 0; this.map = null; this.frameno = 0; this.memSize = 0; this.ringbuf = false; this.subprog = 0;
     this.tv = 0n; this.tm = U64_MAX;
     this.markUnbounded();
   }
@@ -214,6 +216,10 @@ export class Frame {
   callsite: number;
   /** -lowest offset touched */
   allocated = 0;
+  /** in_callback_fn: this frame runs a bpf_loop/for_each_map_elem callback (R0 must be in [0, 1] at exit). */
+  inCallback = false;
+  /** callback_depth: callback iterations scheduled from this frame's current call instruction. */
+  callbackDepth = 0;
 
   constructor(frameno: number, subprog: number, callsite: number) {
     this.frameno = frameno;
@@ -230,6 +236,8 @@ export class Frame {
       f.spill[i] = s === null || s === undefined ? null : s.clone();
     }
     f.allocated = this.allocated;
+    f.inCallback = this.inCallback;
+    f.callbackDepth = this.callbackDepth;
     return f;
   }
   /** Slot type byte for stack offset `off` (negative). */
@@ -296,7 +304,7 @@ export function regStr(r: Reg, frameno = r.frameno): string {
   if (r.refObjId !== 0) parts.push(`ref_obj_id=${r.refObjId}`);
   if (r.off !== 0) parts.push(`off=${r.off}`);
   if (t === REG_TYPE.PTR_TO_PACKET || t === REG_TYPE.PTR_TO_PACKET_META) parts.push(`r=${r.range}`);
-  else if ((t === REG_TYPE.PTR_TO_MAP_VALUE || t === REG_TYPE.PTR_TO_MAP_VALUE_OR_NULL || t === REG_TYPE.CONST_PTR_TO_MAP) && r.map !== null) {
+  else if ((t === REG_TYPE.PTR_TO_MAP_VALUE || t === REG_TYPE.PTR_TO_MAP_VALUE_OR_NULL || t === REG_TYPE.CONST_PTR_TO_MAP || t === REG_TYPE.PTR_TO_MAP_KEY) && r.map !== null) {
     parts.push(`ks=${r.map.keySize},vs=${r.map.valueSize}`);
   } else if (t === REG_TYPE.PTR_TO_MEM || t === REG_TYPE.PTR_TO_MEM_OR_NULL) parts.push(`sz=${r.memSize}`);
   if (r.tm === 0n) {

@@ -2,9 +2,11 @@
 // path is walked — add_subprog_and_kfunc(), check_subprogs(),
 // check_abnormal_return(), resolve_pseudo_ldimm64() with
 // bpf_opcode_in_insntable() (kernel/bpf/core.c), and check_cfg()'s
-// reachability and ldimm64 rules. Each refusal carries the kernel's message.
+// reachability and ldimm64 rules, check_btf_func()'s func_info layout checks
+// and the prune/force-checkpoint points of callback-calling helpers
+// (bpf_loop, bpf_for_each_map_elem). Each refusal carries the kernel's message.
 import type { Insns } from './insn.js';
-import type { MapDescriptor } from './types.js';
+import type { FuncInfo, MapDescriptor } from './types.js';
 
 /** A refusal: errno name, the kernel's message (one log line, no newline), instruction index (-1 if none). */
 export interface Refusal {
@@ -37,11 +39,20 @@ export interface Structure {
   readonly ldMaps: ReadonlyMap<number, MapDescriptor>;
   /** Per instruction: is it a prune point (is_state_visited runs there). */
   readonly prunePoint: Uint8Array;
+  /** Per instruction: a helper call that calls a callback synchronously (calls_callback + force checkpoint). */
+  readonly callsCallback: Uint8Array;
+}
+
+/** is_sync_callback_calling_function: bpf_for_each_map_elem, bpf_find_vma, bpf_loop, bpf_user_ringbuf_drain. */
+export function isSyncCallbackHelper(id: number): boolean {
+  return id === 164 || id === 180 || id === 181 || id === 209;
 }
 
 /** Options of the structural pass. */
 export interface StructuralOptions {
   readonly maps: (fd: number) => MapDescriptor | undefined;
+  /** func_info records (BTF given); undefined = loaded without BTF. */
+  readonly funcInfo?: readonly FuncInfo[] | undefined;
 }
 
 function isLdImm64(p: Insns, i: number): boolean {
@@ -88,8 +99,16 @@ export function checkStructure(p: Insns, opts: StructuralOptions): Structure | R
       subEnd = subprogStarts[cur + 1] ?? n;
     }
   }
-  // check_btf_info -> check_abnormal_return (no BTF supplied)
-  for (let s = 1; s < subprogStarts.length; s++) {
+  // check_btf_info -> check_btf_func: one record per subprogram, at its start
+  const fi = opts.funcInfo;
+  if (fi !== undefined) {
+    if (fi.length !== subprogStarts.length) return { errno: 'EINVAL', message: "number of funcs in func_info doesn't match number of subprogs", insn: -1 };
+    for (let k = 0; k < fi.length; k++) {
+      if (fi[k]!.insnOff !== subprogStarts[k]) return { errno: 'EINVAL', message: "func_info BTF section doesn't match subprog layout in BPF program", insn: -1 };
+    }
+  }
+  // check_abnormal_return (without BTF; with it every FUNC here returns int, a scalar)
+  for (let s = 1; s < subprogStarts.length && fi === undefined; s++) {
     if (hasLdAbs[s] === true) return { errno: 'EINVAL', message: 'LD_ABS is not allowed in subprogs without BTF', insn: -1 };
     if (hasTail[s] === true) return { errno: 'EINVAL', message: 'tail_call is not allowed in subprogs without BTF', insn: -1 };
   }
@@ -132,6 +151,7 @@ export function checkStructure(p: Insns, opts: StructuralOptions): Structure | R
   }
   // check_cfg: depth-first walk, prune points, reachability
   const prunePoint = new Uint8Array(n + 1);
+  const callsCallback = new Uint8Array(n + 1);
   const seen = new Uint8Array(n + 1);
   const stack: number[] = [0];
   const push = (w: number): void => {
@@ -149,6 +169,11 @@ export function checkStructure(p: Insns, opts: StructuralOptions): Structure | R
       const op = code & 0xf0;
       if (op === 0x90) continue;
       if (op === 0x80) {
+        if (p.src[t] === 0 && isSyncCallbackHelper(p.imm[t]!)) {
+          // mark_calls_callback + mark_force_checkpoint + mark_prune_point
+          callsCallback[t] = 1;
+          prunePoint[t] = 1;
+        }
         prunePoint[t + 1] = 1;
         if (t + 1 < n) push(t + 1);
         if (p.src[t] === 1) {
@@ -171,7 +196,14 @@ export function checkStructure(p: Insns, opts: StructuralOptions): Structure | R
       continue;
     }
     if (code === 0x18) {
-      if (p.src[t] === 4) push(t + p.imm[t]! + 1);
+      if (p.src[t] === 4) {
+        // visit_func_call_insn(visit_callee): prune points at the insn and after it
+        push(t + 2);
+        prunePoint[t + 2] = 1;
+        prunePoint[t] = 1;
+        push(t + p.imm[t]! + 1);
+        continue;
+      }
       push(t + 2);
       continue;
     }
@@ -184,5 +216,5 @@ export function checkStructure(p: Insns, opts: StructuralOptions): Structure | R
       i++;
     }
   }
-  return { subprogStarts, ldMaps, prunePoint };
+  return { subprogStarts, ldMaps, prunePoint, callsCallback };
 }

@@ -20,6 +20,8 @@ export const REG_TYPE = Object.freeze({
   PTR_TO_SOCK_COMMON: 12,
   PTR_TO_SOCK_COMMON_OR_NULL: 13,
   PTR_TO_FUNC: 14,
+  /** A map key a bpf_for_each_map_elem callback receives (R2), read-only. */
+  PTR_TO_MAP_KEY: 15,
 } as const);
 /** A REG_TYPE value. */
 export type RegType = (typeof REG_TYPE)[keyof typeof REG_TYPE];
@@ -27,7 +29,7 @@ export type RegType = (typeof REG_TYPE)[keyof typeof REG_TYPE];
 /** reg_type_str() of kernel/bpf/log.c for each REG_TYPE (ringbuf memory adds `ringbuf_`). */
 export const REG_TYPE_NAME: readonly string[] = Object.freeze([
   '?', 'scalar', 'ctx', 'map_ptr', 'map_value', 'map_value_or_null', 'fp', 'pkt_meta', 'pkt', 'pkt_end',
-  'mem', 'mem_or_null', 'sock_common', 'sock_common_or_null', 'func',
+  'mem', 'mem_or_null', 'sock_common', 'sock_common_or_null', 'func', 'map_key',
 ]);
 
 /** `enum bpf_access_type`. */
@@ -112,4 +114,18 @@ export interface MapDescriptor {
   readonly valueSize: number;
   readonly maxEntries: number;
   readonly flags?: number;
+}
+
+/** BTF func linkage (`enum btf_func_linkage`): BTF_FUNC_STATIC, BTF_FUNC_GLOBAL, BTF_FUNC_EXTERN. */
+export const BTF_FUNC_LINKAGE = Object.freeze({ STATIC: 0, GLOBAL: 1, EXTERN: 2 } as const);
+
+/**
+ * One `struct bpf_func_info` record with the linkage of the BTF FUNC it names
+ * (what the verifier learns from BPF_PROG_LOAD's func_info + prog_btf_fd).
+ */
+export interface FuncInfo {
+  /** First instruction of the subprogram. */
+  readonly insnOff: number;
+  /** BTF_FUNC_LINKAGE of the function. */
+  readonly linkage: number;
 }

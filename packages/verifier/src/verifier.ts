@@ -7,7 +7,7 @@ import { Checker } from './check.js';
 import { decodeInsns } from './insn.js';
 import { SCHED_CLS_OPS } from './prog-types/sched-cls.js';
 import { type Refusal, checkStructure } from './structural.js';
-import type { MapDescriptor, ProgTypeOps } from './types.js';
+import type { FuncInfo, MapDescriptor, ProgTypeOps } from './types.js';
 
 /** Options of one verification (the verifier-facing fields of BPF_PROG_LOAD). */
 export interface VerifyOptions {
@@ -21,6 +21,12 @@ export interface VerifyOptions {
   readonly progFlags?: number;
   /** Map referenced by an LD_IMM64 fd; undefined = not a map fd. */
   readonly maps?: ((fd: number) => MapDescriptor | undefined) | ReadonlyMap<number, MapDescriptor>;
+  /**
+   * func_info (with the BTF FUNC linkage of each record), as given with prog_btf_fd.
+   * Needed for callbacks (BPF_PSEUDO_FUNC): without it the kernel refuses them
+   * ("missing btf func_info"). Global functions are not verified separately (see kernel-mapping.md).
+   */
+  readonly funcInfo?: readonly FuncInfo[];
 }
 
 /** A context access the kernel rewrites after verification (convert_ctx_accesses). */
@@ -99,7 +105,7 @@ export function verify(insnBytes: Uint8Array, opts: VerifyOptions = {}): VerifyR
     return { ok: false, errno: 'E2BIG', code: -7, message: '', insn: -1, log: '', ...base, structured: null };
   }
   const p = decodeInsns(insnBytes);
-  const st = checkStructure(p, { maps });
+  const st = checkStructure(p, { maps, funcInfo: opts.funcInfo });
   if ('errno' in st) {
     const r: Refusal = st;
     const log = level === 0 ? '' : `${r.message}\n${level & 4 ? 'stack depth 0\n' : ''}${statsLine(0, 0, 0, 0)}\n`;
@@ -110,6 +116,7 @@ export function verify(insnBytes: Uint8Array, opts: VerifyOptions = {}): VerifyR
   }
   const checker = new Checker(p, {
     ops, logLevel: level, gpl: licenseIsGplCompatible(opts.license ?? 'GPL'), strictAlignment: ((opts.progFlags ?? 0) & 1) !== 0, structure: st,
+    funcInfo: opts.funcInfo,
   });
   const w = checker.run();
   const ctxAccesses: CtxAccessSite[] = [];

@@ -79,7 +79,7 @@ describe('verdicts and logs', () => {
 
   it('reports a helper outside the tc table and unsupported features clearly', () => {
     expect(verify(prog(call(4), mov(0, 0), exit())).message).toBe('program of this type cannot use helper bpf_probe_read#4');
-    expect(verify(prog(call(181), mov(0, 0), exit())).message).toMatch(/not supported by this verifier/);
+    expect(verify(prog(call(180), mov(0, 0), exit())).message).toMatch(/not supported by this verifier/);
     expect(verify(prog([0x85, 0, 2, 0, 1234], mov(0, 0), exit())).message).toMatch(/kfunc calls are not supported/);
   });
 });
