@@ -10,6 +10,9 @@ import { instantiateObject, loadElfObject, selectProgram, tcBpfSyscall } from '@
 import { createClsBpfOps, type ClsBpfHead } from '@tcbpf/cls-bpf';
 import type { BpfSyscall } from '@tcbpf/ebpf';
 import { HOOK, PcapWriter, SkBuff, readCaptureFile, type DropReason, type NetDevice } from '@tcbpf/skb';
+import { ERRNO_TEXT } from '@tcbpf/uapi';
+import { ipAddr, ipNeigh, ipRoute, parseMac, sysctlWrite } from './ip-command.js';
+import { Ipv4Input, type Ipv4DropReason } from './ipv4-input.js';
 import { TCF_ALL_KINDS, TcClient, TcKernel, type TcKinds, type TcNet, type TcObserver, type TcfProto } from '@tcbpf/tcf';
 import { Args, UsageError, splitWords } from './iproute2/args.js';
 import { execTc, parseTc } from './iproute2/tc.js';
@@ -22,6 +25,9 @@ export interface TraceEntry {
   readonly ns: string;
   readonly dev: string;
   readonly event: 'rx' | 'tx' | 'ingress' | 'egress' | 'filter' | 'action' | 'deliver' | 'forward' | 'drop';
+  /** forward events: the output device and the gateway (absent for a directly connected destination). */
+  readonly out?: string;
+  readonly via?: string;
   readonly len: number;
   /** tc hook verdict (ingress/egress events): pass, drop, consumed (stolen/redirected/queued). */
   readonly verdict?: string;
@@ -40,7 +46,7 @@ export interface TraceEntry {
   /** filter events: the TC_ACT_* result after its actions (`unspec`: no match, try the next filter); for a direct-action bpf filter, the program's return value. */
   readonly result?: string;
   /** Drop reason, as the kernel's SKB_DROP_REASON_* name suffix. */
-  readonly reason?: DropReason;
+  readonly reason?: DropReason | Ipv4DropReason;
 }
 
 /** A scenario error: file:line:col plus the errno/extack (or iproute2's usage text). */
@@ -99,6 +105,8 @@ export interface DeviceStats {
 export interface RunResult {
   readonly packets: number;
   readonly delivered: number;
+  /** Packets the IPv4 layer forwarded (ip_forward). */
+  readonly forwarded: number;
   readonly dropped: Readonly<Record<string, number>>;
   readonly devices: readonly DeviceStats[];
   readonly captures: Readonly<Record<string, number>>;
@@ -114,6 +122,9 @@ export class Scenario {
   readonly #opts: RunOptions;
   readonly #captures = new Map<string, Capture>();
   #pkt = 0;
+  #forwarded = 0;
+  /** Namespaces whose IPv4 layer is on (they have IPv4 configuration). */
+  readonly #ipActive = new Set<TcNet>();
   /** Tracing: the device whose tc hook is running (filters and actions are reported on it). */
   #hookDev: string | null = null;
   #delivered = 0;
@@ -154,14 +165,32 @@ export class Scenario {
     this.nets.set(name, net);
     this.#clients.set(net, new TcClient(net.socket()));
     if (this.#opts.trace !== undefined) net.observer = this.#observer(name, this.#opts.trace);
-    net.ns.onDeliver = (skb, dev) => {
+    const deliver = (skb: SkBuff, dev: NetDevice): void => {
       this.#delivered++;
       this.#trace({ pkt: this.#pkt, ns: name, dev: dev.name, event: 'deliver', len: skb.len });
     };
-    net.ns.onDrop = (skb, reason) => {
+    const drop = (skb: SkBuff, dev: NetDevice | null, reason: DropReason | Ipv4DropReason): void => {
       this.#dropped[reason] = (this.#dropped[reason] ?? 0) + 1;
-      this.#trace({ pkt: this.#pkt, ns: name, dev: skb.dev?.name ?? '?', event: 'drop', len: skb.len, reason });
+      this.#trace({ pkt: this.#pkt, ns: name, dev: dev?.name ?? '?', event: 'drop', len: skb.len, reason });
     };
+    const ip = new Ipv4Input(net.ns, {
+      deliver,
+      forward: (skb, dev, out, r) => {
+        this.#forwarded++;
+        if (this.#opts.trace === undefined) return;
+        const via = r.gateway !== null && r.gatewayFamily === 4 ? `${r.gateway.join('.')}` : undefined;
+        const e: TraceEntry = { pkt: this.#pkt, ns: name, dev: dev.name, event: 'forward', len: skb.len, out: out.name };
+        this.#trace(via === undefined ? e : { ...e, via });
+      },
+      drop,
+    });
+    // the protocol layer: IPv4 runs once the namespace has IPv4 configuration (ip addr/route/neigh, sysctl);
+    // everything else (and every packet of an unconfigured namespace) counts as delivered
+    net.ns.onDeliver = (skb, dev) => {
+      if (skb.protocol === 0x0800 && this.#ipActive.has(net)) ip.rcv(skb, dev);
+      else deliver(skb, dev);
+    };
+    net.ns.onDrop = (skb, reason) => drop(skb, skb.dev, reason);
     return net;
   }
 
@@ -260,7 +289,7 @@ export class Scenario {
       if (e instanceof UsageError) throw new ScenarioError(file, lineNo, e.col, e.message);
       if (KernelError.isInstance(e)) {
         // libnetlink's nl_dump_ext_ack: `Error: MSG` with a final period added when missing
-        const text = e.extack === '' ? `RTNETLINK answers: ${e.errno}` : `Error: ${e.extack}${e.extack.endsWith('.') ? '' : '.'}`;
+        const text = e.extack === '' ? `RTNETLINK answers: ${ERRNO_TEXT[e.errno] ?? e.errno}` : `Error: ${e.extack}${e.extack.endsWith('.') ? '' : '.'}`;
         throw new ScenarioError(file, lineNo, words[0]!.col, text, e.errno);
       }
       throw e;
@@ -289,14 +318,42 @@ export class Scenario {
     if (verb === 'ip') {
       if (a.peek() === 'netns') {
         a.take();
-        if (a.take() !== 'add') throw new UsageError('ip netns: only "add" is modelled', a.lastCol);
+        const sub = a.take();
+        if (sub === 'exec') {
+          // ip netns exec NS sysctl -w KEY=VALUE
+          const name = a.next();
+          const net = this.nets.get(name);
+          if (net === undefined) throw new UsageError(`Cannot open network namespace "${name}": No such file or directory`, a.lastCol);
+          if (a.take() !== 'sysctl') throw new UsageError('ip netns exec: only "sysctl -w KEY=VALUE" is modelled', a.lastCol);
+          sysctlWrite(a, net.ns);
+          this.#ipActive.add(net);
+          return;
+        }
+        if (sub !== 'add') throw new UsageError('ip netns: only "add" and "exec NS sysctl" are modelled', a.lastCol);
         const name = a.next();
         if (this.nets.has(name)) throw new UsageError(`Cannot create namespace file "/run/netns/${name}": File exists`, a.lastCol);
         this.#addNet(name);
         return;
       }
       const net = this.#netOpt(a);
+      const obj = a.peek();
+      if (obj === 'addr' || obj === 'address' || obj === 'a' || obj === 'route' || obj === 'r' || obj === 'neigh' || obj === 'neighbour' || obj === 'n') {
+        a.take();
+        if (obj.startsWith('a')) ipAddr(a, net.ns);
+        else if (obj.startsWith('r')) {
+          const out = ipRoute(a, net.ns);
+          if (out !== '') this.#opts.print?.(out);
+        } else ipNeigh(a, net.ns);
+        this.#ipActive.add(net);
+        return;
+      }
       this.#ipLink(a, net);
+      return;
+    }
+    if (verb === 'sysctl') {
+      const net = this.nets.get('default')!;
+      sysctlWrite(a, net.ns);
+      this.#ipActive.add(net);
       return;
     }
     if (verb === 'sleep') {
@@ -376,16 +433,22 @@ export class Scenario {
       let peer = '';
       let peerNet = net;
       let mtu = 0;
+      let addr: Uint8Array | undefined;
+      let peerAddr: Uint8Array | undefined;
       while (a.more) {
         const w = a.take();
         if (w === 'name') name = a.next();
         else if (w === 'type') type = a.next();
         else if (w === 'mtu') mtu = Number(a.next());
+        else if (w === 'address') addr = parseMac(a.next(), a.lastCol);
         else if (w === 'peer') {
           if (a.take() !== 'name') throw new UsageError('peer: expected "name NAME"', a.lastCol);
           peer = a.next();
-          if (a.more && a.peek() === 'netns') {
-            a.take();
+          while (a.more && (a.peek() === 'netns' || a.peek() === 'address')) {
+            if (a.take() === 'address') {
+              peerAddr = parseMac(a.next(), a.lastCol);
+              continue;
+            }
             const ns = a.next();
             const pn = this.nets.get(ns);
             if (pn === undefined) throw new UsageError(`Cannot find netns "${ns}"`, a.lastCol);
@@ -395,12 +458,12 @@ export class Scenario {
         else throw new UsageError(`Error: either "dev" is duplicate, or "${w}" is a garbage.`, a.lastCol);
       }
       if (type === 'veth') {
-        const [d, p] = net.ns.addVeth(name, peer === '' ? 'veth%d' : peer, peerNet.ns);
+        const [d, p] = net.ns.addVeth(name, peer === '' ? 'veth%d' : peer, peerNet.ns, addr === undefined ? {} : { addr }, peerAddr === undefined ? {} : { addr: peerAddr });
         this.#adopt(net, d);
         this.#adopt(peerNet, p);
         if (mtu) d.setMtu(mtu);
       } else if (type === 'dummy') {
-        const d = net.ns.addDummy(name);
+        const d = net.ns.addDummy(name, addr === undefined ? {} : { addr });
         this.#adopt(net, d);
         if (mtu) d.setMtu(mtu);
       } else throw new UsageError(`Error: Unknown device type "${type}".`, a.lastCol);
@@ -419,6 +482,7 @@ export class Scenario {
         const w = a.take();
         if (w === 'up') nd.dev.setUp(true);
         else if (w === 'down') nd.dev.setUp(false);
+        else if (w === 'address') nd.dev.setAddress(parseMac(a.next(), a.lastCol));
         else if (w === 'mtu') {
           const v = Number(a.next());
           if (!Number.isInteger(v) || v < 0) throw new UsageError(`Error: argument "${v}" is wrong: Invalid "mtu" value`, a.lastCol);
@@ -447,7 +511,7 @@ export class Scenario {
         devices.push({ ns: nsName, dev: d.name, rxPackets: s.rxPackets, rxBytes: s.rxBytes, rxDropped: s.rxDropped, txPackets: s.txPackets, txBytes: s.txBytes, txDropped: s.txDropped });
       }
     }
-    return { packets: this.#pkt, delivered: this.#delivered, dropped: { ...this.#dropped }, devices, captures };
+    return { packets: this.#pkt, delivered: this.#delivered, forwarded: this.#forwarded, dropped: { ...this.#dropped }, devices, captures };
   }
 }
 
@@ -493,7 +557,7 @@ export function formatStats(r: RunResult): string {
   for (const d of r.devices) rows.push([d.ns, d.dev, `${d.rxPackets}`, `${d.rxBytes}`, `${d.rxDropped}`, `${d.txPackets}`, `${d.txBytes}`, `${d.txDropped}`]);
   const wd = rows[0]!.map((_, i) => Math.max(...rows.map((r2) => r2[i]!.length)));
   let s = rows.map((r2) => r2.map((c, i) => c.padEnd(wd[i]!)).join('  ').trimEnd()).join('\n');
-  s += `\n\npackets injected: ${r.packets}, delivered locally: ${r.delivered}`;
+  s += `\n\npackets injected: ${r.packets}, delivered locally: ${r.delivered}${r.forwarded === 0 ? '' : `, forwarded: ${r.forwarded}`}`;
   const drops = Object.entries(r.dropped);
   s += `\ndrops: ${drops.length === 0 ? 'none' : drops.map(([k, v]) => `${k}=${v}`).join(' ')}\n`;
   return s;

@@ -49,7 +49,9 @@ function runOnKernel(text: string, nets: Map<string, Netns>): { shows: string[];
     const w = splitWords(line).map((x) => x.text);
     if (w.length === 0) continue;
     if (w[0] === 'ip' && w[1] === 'netns') {
-      netOf(w[3]!);
+      const ns = netOf(w[3]!);
+      // ip netns exec NS CMD ...: the command inside that namespace (sysctl -w)
+      if (w[2] === 'exec') ns.run(w[4]!, w.slice(5));
       continue;
     }
     if (w[0] === 'sleep') {
