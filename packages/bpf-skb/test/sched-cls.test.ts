@@ -81,7 +81,7 @@ describe('instantiateObject', () => {
 describe('loadTcProgram', () => {
   it('refuses helpers the kernel offers but tcbpf lacks, by name and instruction', () => {
     const sys = tcBpfSyscall();
-    const e = expectKernelError(() => loadTcProgram(sys, { insns: prog('r1 = r1\ncall bpf_fib_lookup#69\nr0 = 0\nexit'), license: 'GPL' }), 'EINVAL', /bpf_fib_lookup#69 is offered by Linux 6\.18/);
+    const e = expectKernelError(() => loadTcProgram(sys, { insns: prog('r1 = r1\ncall bpf_skb_cgroup_id#79\nr0 = 0\nexit'), license: 'GPL' }), 'EINVAL', /bpf_skb_cgroup_id#79 is offered by Linux 6\.18/);
     expect(e.insn).toBe(1);
     expect(implementedTcHelpers()).toContain(9);
   });

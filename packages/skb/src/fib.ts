@@ -656,7 +656,7 @@ export class Fib {
 
   /** Neighbour entries (`ip neigh show`), optionally of one family / device. */
   neighbours(family?: InetFamily, dev?: NetDevice): Neighbour[] {
-    return this.#neigh.filter((x) => (family === undefined || x.family === family) && (dev === undefined || x.dev === dev) && this.#alive(x.dev));
+    return this.#neigh.filter((x) => (family === undefined || x.family === family) && (dev === undefined || x.dev === dev) && this.#alive(x.dev) && this.#neighLive(x));
   }
 
   /**
@@ -667,7 +667,7 @@ export class Fib {
   neighbour(family: InetFamily, dev: NetDevice, addr: Uint8Array, off: number): Neighbour | undefined {
     if (family === AF.INET && (dev.flags & (IFF.LOOPBACK | IFF.POINTOPOINT)) !== 0) {
       for (const x of this.#neigh) {
-        if (x.family === AF.INET && x.dev === dev && x.addr[0] === 0 && x.addr[1] === 0 && x.addr[2] === 0 && x.addr[3] === 0) return x;
+        if (x.family === AF.INET && x.dev === dev && x.addr[0] === 0 && x.addr[1] === 0 && x.addr[2] === 0 && x.addr[3] === 0) return this.#neighLive(x) ? x : undefined;
       }
       return undefined;
     }
@@ -678,9 +678,19 @@ export class Fib {
     const ns = this.#neigh;
     for (let i = 0; i < ns.length; i++) {
       const x = ns[i]!;
-      if (x.family === family && x.dev === dev && bytesEqual(x.addr, addr, off)) return x;
+      if (x.family === family && x.dev === dev && bytesEqual(x.addr, addr, off)) return this.#neighLive(x) ? x : undefined;
     }
     return undefined;
+  }
+
+  /**
+   * Entries the kernel would have flushed: every entry of a device that is
+   * down (neigh_ifdown), the non-permanent ones of a device without carrier
+   * (neigh_carrier_down). The model hides them instead of deleting them.
+   */
+  #neighLive(x: Neighbour): boolean {
+    if (!x.dev.isUp()) return false;
+    return x.dev.hasCarrier() || (x.state & NUD.PERMANENT) !== 0;
   }
 
   // --- derived state ------------------------------------------------------------
