@@ -8,7 +8,7 @@
 export const MODELS: readonly string[] = Object.freeze([
   'include/uapi/linux/bpf.h', 'kernel/bpf/core.c', 'kernel/bpf/disasm.c', 'kernel/bpf/verifier.c', 'kernel/bpf/syscall.c',
   'kernel/bpf/arraymap.c', 'kernel/bpf/hashtab.c', 'kernel/bpf/lpm_trie.c', 'kernel/bpf/ringbuf.c', 'kernel/bpf/map_in_map.c',
-  'kernel/bpf/helpers.c', 'kernel/trace/bpf_trace.c', 'lib/crypto/sha1.c', 'lib/crypto/sha256.c',
+  'kernel/bpf/helpers.c', 'kernel/bpf/bpf_iter.c', 'kernel/trace/bpf_trace.c', 'lib/crypto/sha1.c', 'lib/crypto/sha256.c',
 ]);
 
 export { OPCODES, OP_KIND } from './isa/opcodes.js';
@@ -30,8 +30,9 @@ export { ARG, RET, HELPER_CTRL, HelperRegistry, proto } from './helpers/registry
 export type { ArgKind, RetKind, HelperProto, HelperFn, HelperDef } from './helpers/registry.js';
 export type { HelperEnv, KernelServices } from './helpers/env.js';
 export { BASE_HELPERS } from './helpers/base.js';
+export { CALLBACK_HELPERS, CALLBACK_LIMITS } from './helpers/callbacks.js';
 
-export { BpfMap, NEG, roundUp8 } from './maps/map.js';
+export { BpfMap, NEG, FOR_EACH_FAILED, roundUp8 } from './maps/map.js';
 export type { MapAttr, MapHost } from './maps/map.js';
 export { ArrayMap } from './maps/array.js';
 export { HashMap } from './maps/hash.js';

@@ -11,6 +11,7 @@ import { FdArrayMap, PerfEventBuffer } from '../maps/fd-array.js';
 import { RingBufMap } from '../maps/ringbuf.js';
 import type { HelperEnv } from './env.js';
 import { ARG, HELPER_CTRL, RET, proto, type HelperDef } from './registry.js';
+import { CALLBACK_HELPERS } from './callbacks.js';
 
 /** R0 = a small negative errno or a non-negative number < 2^53. */
 function setR0(env: HelperEnv, v: number): void {
@@ -309,4 +310,5 @@ export const BASE_HELPERS: readonly HelperDef[] = Object.freeze([
   ktimeGetNs, ktimeGetBootNs, ktimeGetCoarseNs, ktimeGetTaiNs, jiffies64,
   getPrandomU32, getSmpProcessorId, getNumaNodeId, tailCall, tracePrintk, perfEventOutput,
   ringbufOutput, ringbufReserve, ringCommit(false), ringCommit(true), ringbufQuery,
+  ...CALLBACK_HELPERS,
 ]);

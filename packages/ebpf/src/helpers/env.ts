@@ -36,4 +36,11 @@ export interface HelperEnv {
   readonly prog: BpfProg | undefined;
   /** Program-type state of this run (e.g. the sk_buff for SCHED_CLS). */
   runCtx: unknown;
+  /**
+   * Call a callback subprogram (a BPF_PSEUDO_FUNC value's instruction index) of
+   * the running program with R1..R4 = (a1..a4, lo/hi words) and R5 = 0, in a
+   * fresh frame. Returns 0 (callback returned 0), 1 (returned non-zero) or -1
+   * (the run failed). Absent where callbacks cannot run (helpers then fault).
+   */
+  callback?(entry: number, a1lo: number, a1hi: number, a2lo: number, a2hi: number, a3lo: number, a3hi: number, a4lo: number, a4hi: number): number;
 }

@@ -5,7 +5,8 @@
 import { KernelError } from '@tcbpf/base';
 import { BPF_MAP_CREATE_FLAG, BPF_MAP_TYPE, BPF_UPDATE } from '@tcbpf/uapi';
 import { AddressSpace } from '../vm/address-space.js';
-import { BpfMap, NEG, checkMapMemory, checkUpdateFlags, roundUp8, type MapAttr, type MapHost } from './map.js';
+import { BpfMap, FOR_EACH_FAILED, NEG, checkMapMemory, checkUpdateFlags, roundUp8, type MapAttr, type MapHost } from './map.js';
+import type { HelperEnv } from '../helpers/env.js';
 
 const ALLOWED_FLAGS = BPF_MAP_CREATE_FLAG.NUMA_NODE | BPF_MAP_CREATE_FLAG.RDONLY | BPF_MAP_CREATE_FLAG.WRONLY |
   BPF_MAP_CREATE_FLAG.RDONLY_PROG | BPF_MAP_CREATE_FLAG.WRONLY_PROG | BPF_MAP_CREATE_FLAG.MMAPABLE |
@@ -27,6 +28,10 @@ export class ArrayMap extends BpfMap {
   readonly elemSize: number;
   readonly #bytes: Uint8Array;
   readonly #view: DataView;
+  /** Read-only region of the u32 keys bpf_for_each_map_elem passes (one slot per nesting level), -1 until first use. */
+  #keyRegion = -1;
+  #keyBytes: Uint8Array | undefined;
+  #nest = 0;
 
   constructor(host: MapHost, attr: MapAttr) {
     checkArrayAttr(attr);
@@ -118,6 +123,37 @@ export class ArrayMap extends BpfMap {
 
   progDelete(_kb: Uint8Array, _ko: number): number {
     return NEG.EINVAL;
+  }
+
+  /** bpf_for_each_array_elem: indexes 0..max_entries-1, the value of this CPU for per-CPU arrays. */
+  override forEachElem(env: HelperEnv, entry: number, mapLo: number, mapHi: number, ctxLo: number, ctxHi: number): number {
+    if (env.callback === undefined) return FOR_EACH_FAILED;
+    if (this.#keyBytes === undefined) {
+      this.#keyBytes = new Uint8Array(4 * 8);
+      this.#keyRegion = this.host.mem.add('for_each keys (array)', this.#keyBytes, false);
+    }
+    const keys = this.#keyBytes;
+    const slot = Math.min(this.#nest, 7) * 4;
+    const khi = AddressSpace.hiOf(this.#keyRegion);
+    const vhi = AddressSpace.hiOf(this.region);
+    const cpu = env.cpu;
+    this.#nest++;
+    let n = 0;
+    for (let i = 0; i < this.maxEntries; i++) {
+      n++;
+      keys[slot] = i & 0xff; keys[slot + 1] = (i >>> 8) & 0xff; keys[slot + 2] = (i >>> 16) & 0xff; keys[slot + 3] = i >>> 24; // LE u32
+      const r = env.callback(entry, mapLo, mapHi, slot, khi, this.valueOffset(i, cpu), vhi, ctxLo, ctxHi);
+      if (r < 0) { n = FOR_EACH_FAILED; break; }
+      if (r !== 0) break;
+    }
+    this.#nest--;
+    return n;
+  }
+
+  override free(): void {
+    if (this.#keyRegion >= 0) this.host.mem.remove(this.#keyRegion);
+    this.#keyRegion = -1;
+    super.free();
   }
 
   /** The DataView over all values (index i, cpu c at valueOffset(i, c)). */

@@ -9,7 +9,8 @@
 import { KernelError } from '@tcbpf/base';
 import { BPF_MAP_CREATE_FLAG, BPF_MAP_TYPE, BPF_UPDATE, BPF_LIMITS } from '@tcbpf/uapi';
 import { AddressSpace } from '../vm/address-space.js';
-import { BpfMap, NEG, checkMapMemory, checkUpdateFlags, roundUp8, type MapAttr, type MapHost } from './map.js';
+import { BpfMap, FOR_EACH_FAILED, NEG, checkMapMemory, checkUpdateFlags, roundUp8, type MapAttr, type MapHost } from './map.js';
+import type { HelperEnv } from '../helpers/env.js';
 
 const HASH_FLAGS = BPF_MAP_CREATE_FLAG.NO_PREALLOC | BPF_MAP_CREATE_FLAG.NO_COMMON_LRU | BPF_MAP_CREATE_FLAG.NUMA_NODE |
   BPF_MAP_CREATE_FLAG.RDONLY | BPF_MAP_CREATE_FLAG.WRONLY | BPF_MAP_CREATE_FLAG.ZERO_SEED |
@@ -57,6 +58,8 @@ export class HashMap extends BpfMap {
   #lhead = -1;
   #ltail = -1;
   readonly #mask: number;
+  /** The key arena as a read-only region (bpf_for_each_map_elem key pointers), -1 until first use. */
+  #keyRegion = -1;
 
   constructor(host: MapHost, attr: MapAttr) {
     checkHashAttr(attr);
@@ -290,5 +293,39 @@ export class HashMap extends BpfMap {
     if (s < 0) return NEG.ENOENT;
     this.#release(s);
     return 0;
+  }
+
+  /**
+   * bpf_for_each_hash_elem: bucket by bucket, each chain from its head (newest
+   * first), the next element taken before the callback runs; per-CPU maps give
+   * this CPU's value. Bucket order follows this model's hash (the kernel's is
+   * seeded jhash), see docs/kernel-mapping.md.
+   */
+  override forEachElem(env: HelperEnv, entry: number, mapLo: number, mapHi: number, ctxLo: number, ctxHi: number): number {
+    if (env.callback === undefined) return FOR_EACH_FAILED;
+    if (this.#keyRegion < 0) this.#keyRegion = this.host.mem.add(`for_each keys (${this.lru ? 'lru_' : ''}${this.percpu ? 'percpu_' : ''}hash)`, this.#keys, false);
+    const khi = AddressSpace.hiOf(this.#keyRegion);
+    const vhi = AddressSpace.hiOf(this.region);
+    const cpu = env.cpu;
+    const ks = this.keySize;
+    let n = 0;
+    for (let b = 0; b <= this.#mask; b++) {
+      let s = this.#heads[b]!;
+      while (s >= 0) {
+        const next = this.#next[s]!;
+        n++;
+        const r = env.callback(entry, mapLo, mapHi, s * ks, khi, this.#valueOffset(s, cpu), vhi, ctxLo, ctxHi);
+        if (r < 0) return FOR_EACH_FAILED;
+        if (r !== 0) return n;
+        s = next;
+      }
+    }
+    return n;
+  }
+
+  override free(): void {
+    if (this.#keyRegion >= 0) this.host.mem.remove(this.#keyRegion);
+    this.#keyRegion = -1;
+    super.free();
   }
 }

@@ -6,6 +6,7 @@
 import { KernelError } from '@tcbpf/base';
 import { BPF_UPDATE } from '@tcbpf/uapi';
 import type { AddressSpace } from '../vm/address-space.js';
+import type { HelperEnv } from '../helpers/env.js';
 
 /** BPF_MAP_CREATE attributes (the fields this model uses). */
 export interface MapAttr {
@@ -31,6 +32,9 @@ export const NEG = Object.freeze({
   ENOENT: -2, E2BIG: -7, EBADF: -9, EAGAIN: -11, ENOMEM: -12, EFAULT: -14, EBUSY: -16, EEXIST: -17,
   EINVAL: -22, ENOSPC: -28, EOPNOTSUPP: -95, ENOTSUPP: -524,
 } as const);
+
+/** What {@link BpfMap.forEachElem} returns when a callback run failed (not an errno: the helper faults). */
+export const FOR_EACH_FAILED = -0x40000000;
 
 /** Largest storage one simulated map may allocate (the kernel fails such maps with ENOMEM). */
 export const MAP_MEMORY_LIMIT = 256 * 1024 * 1024;
@@ -131,4 +135,16 @@ export abstract class BpfMap {
   abstract progUpdate(kb: Uint8Array, ko: number, vb: Uint8Array, vo: number, flags: number, cpu: number): number;
   /** bpf_map_delete_elem from a program: 0 or a negative errno. */
   abstract progDelete(kb: Uint8Array, ko: number): number;
+
+  /**
+   * map_for_each_callback (bpf_for_each_map_elem): call the callback at
+   * instruction `entry` with (map, key pointer, value pointer, ctx) for each
+   * element in the kernel's order until it returns non-zero. Returns the number
+   * of elements visited, a negative errno, or {@link FOR_EACH_FAILED}.
+   * Map types without the operation return -ENOTSUPP (the verifier refuses them first).
+   */
+  forEachElem(env: HelperEnv, entry: number, mapLo: number, mapHi: number, ctxLo: number, ctxHi: number): number {
+    void env; void entry; void mapLo; void mapHi; void ctxLo; void ctxHi;
+    return NEG.ENOTSUPP;
+  }
 }

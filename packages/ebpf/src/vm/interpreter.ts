@@ -1,7 +1,10 @@
 // Models kernel/bpf/core.c ___bpf_prog_run (Linux 6.18): the eBPF interpreter,
 // with bpf-to-bpf call frames (MAX_CALL_FRAMES = 8), tail calls
 // (MAX_TAIL_CALL_CNT = 33 per top-level run) and the legacy LD_ABS/LD_IND loads
-// whose failure returns 0 from the whole program.
+// whose failure returns 0 from the whole program. Callbacks (bpf_loop,
+// bpf_for_each_map_elem) re-enter the dispatch loop one frame deeper, as the
+// JITed kernel calls the callback subprogram as a function (the kernel's own
+// interpreter refuses callbacks: "callbacks are not allowed in non-JITed programs").
 //
 // Registers are int32 pairs (no BigInt): R[2n] = low word, R[2n+1] = high word.
 // Every memory access goes through the AddressSpace (hi word = region, lo word =
@@ -136,6 +139,8 @@ export class Interpreter implements HelperEnv {
   readonly #frameRet = new Int32Array(MAX_FRAMES);
   readonly #frameSaved = new Int32Array(MAX_FRAMES * 10);
   readonly #frameProg: (BpfProg | undefined)[] = new Array<BpfProg | undefined>(MAX_FRAMES).fill(undefined);
+  /** Instructions run by callbacks during the current helper call (added to the caller's count). */
+  #nested = 0;
 
   constructor(kernel: KernelServices) {
     this.kernel = kernel;
@@ -174,7 +179,8 @@ export class Interpreter implements HelperEnv {
     this.tailCalls = 0;
     this.tailCallTarget = undefined;
     this.faultPc = -1;
-    const st = this.#exec(prog);
+    this.#nested = 0;
+    const st = this.#exec(prog, 0, 0);
     prog.stats.runCnt++;
     prog.stats.insnCnt += this.executed;
     return st;
@@ -293,7 +299,34 @@ export class Interpreter implements HelperEnv {
     return RUN_STATUS.OK;
   }
 
-  #exec(startProg: BpfProg): number {
+  /**
+   * Call the callback subprogram starting at instruction `entry` of the running
+   * program from a helper, in a fresh frame below the helper's caller, with
+   * R1..R4 as given and R5 = 0; R6..R10 are preserved. Returns 0 when the
+   * callback returned 0, 1 when it returned anything else, -1 when the run
+   * failed (fault, call depth, budget). Allocates nothing.
+   */
+  callback(entry: number, a1lo: number, a1hi: number, a2lo: number, a2hi: number, a3lo: number, a3hi: number, a4lo: number, a4hi: number): number {
+    const R = this.regs;
+    const prog = this.prog;
+    const depth = ((STACK_REGION_SIZE - R[20]!) / FRAME_STACK) | 0;
+    if (prog === undefined || depth < 0 || depth + 1 >= MAX_FRAMES || entry < 0 || entry >= prog.image.length >> 1) return -1;
+    const saved = this.#frameSaved;
+    const b = depth * 10;
+    for (let k = 0; k < 10; k++) saved[b + k] = R[12 + k]!; // r6..r10
+    R[2] = a1lo; R[3] = a1hi; R[4] = a2lo; R[5] = a2hi; R[6] = a3lo; R[7] = a3hi; R[8] = a4lo; R[9] = a4hi; R[10] = 0; R[11] = 0;
+    R[20] = (R[20]! - FRAME_STACK) | 0;
+    const outer = this.#nested;
+    this.#nested = 0;
+    const st = this.#exec(prog, entry, depth + 1);
+    this.#nested = outer + this.executed;
+    this.prog = prog;
+    for (let k = 0; k < 10; k++) R[12 + k] = saved[b + k]!;
+    if (st !== RUN_STATUS.OK) return -1;
+    return (R[0]! | R[1]!) !== 0 ? 1 : 0;
+  }
+
+  #exec(startProg: BpfProg, startPc: number, baseDepth: number): number {
     const R = this.regs;
     const mem = this.mem;
     const views = mem.views;
@@ -307,8 +340,8 @@ export class Interpreter implements HelperEnv {
     this.prog = prog;
     let P = this.#decoded(prog);
     let helperAt = prog.helperAt;
-    let depth = 0;
-    let pc = 0;
+    let depth = baseDepth;
+    let pc = startPc;
     let count = 0;
     const budget = this.budget;
 
@@ -675,6 +708,7 @@ export class Interpreter implements HelperEnv {
           const fn = helperAt[pc];
           if (fn === undefined) { this.executed = count; this.faultPc = pc; return RUN_STATUS.BAD_CALL; }
           const ctl = fn(this);
+          if (this.#nested !== 0) { count += this.#nested; this.#nested = 0; }
           lens = mem.lens;
           writable = mem.writable;
           nreg = lens.length;
@@ -693,7 +727,7 @@ export class Interpreter implements HelperEnv {
           break;
         }
         case 58: { // EXIT
-          if (depth === 0) { this.executed = count; return RUN_STATUS.OK; }
+          if (depth === baseDepth) { this.executed = count; return RUN_STATUS.OK; }
           depth--;
           const b = depth * 10;
           for (let k = 0; k < 10; k++) R[12 + k] = frameSaved[b + k]!;
