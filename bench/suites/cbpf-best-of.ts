@@ -4,7 +4,9 @@
 // measured in its own process (as libpcap's harness is), so the loop that
 // calls the compiled function sees one callee — what a program running one
 // filter has. Per round, in turn: 5 passes of the interpreter, 5 of the
-// compiled form (JS wall time), and 5 of libpcap's bpf_filter in the C
+// compiled form, 5 of the compiled form built without its length fast path
+// (from a second loop, so each loop has one callee) (JS wall time), and 5 of
+// libpcap's bpf_filter in the C
 // harness (its own thread-CPU and wall time); the figure is the best of the
 // rounds, so all three see the same machine conditions. The last column calls
 // every filter's compiled function from one shared loop (one call site that
@@ -12,7 +14,7 @@
 // Run: cd bench && npx tsx --conditions=@tcbpf/source suites/cbpf-best-of.ts [ROUNDS]
 import { spawnSync } from 'node:child_process';
 import { Prng } from '@tcbpf/base';
-import { ClassicFilter, type ClassicSkb, parseDdd } from '@tcbpf/cbpf';
+import { ClassicFilter, type ClassicSkb, type CompiledClassic, compileClassic, parseDdd } from '@tcbpf/cbpf';
 import { libpcapBench } from '../native/libpcap.js';
 import { FILTERS, packets, skbOf } from './cbpf.bench.js';
 
@@ -26,9 +28,24 @@ const now = (): bigint => process.hrtime.bigint();
 interface Row {
   readonly interp: number;
   readonly compiled: number;
+  readonly checked: number;
   readonly cpu: number;
   readonly wall: number;
   readonly matches: number;
+}
+
+/** PASSES passes of the compiled form: matches. */
+function passesCompiled(fn: CompiledClassic): number {
+  let m = 0;
+  for (let k = 0; k < PASSES; k++) for (const s of skbs) m += fn(s, env) !== 0 ? 1 : 0;
+  return m;
+}
+
+/** The same loop for the form without fast path (its own call site). */
+function passesChecked(fn: CompiledClassic): number {
+  let m = 0;
+  for (let k = 0; k < PASSES; k++) for (const s of skbs) m += fn(s, env) !== 0 ? 1 : 0;
+  return m;
 }
 
 /** Child: measure FILTERS[index] alone. */
@@ -37,10 +54,13 @@ function measureOne(index: number, rounds: number): Row {
   const text = ddd.split(',').join('\n');
   const f = ClassicFilter.create(parseDdd(text));
   const fn = f.compiled;
+  const checkedFn = compileClassic(f.insns, false);
   const native = libpcapBench(frames);
   const ask = native.unavailable === '' ? native.serveTimed(text) : undefined;
   let interp = Infinity;
   let compiled = Infinity;
+  let checked = Infinity;
+  let mk = 0;
   let cpu = Infinity;
   let wall = Infinity;
   let mi = 0;
@@ -50,8 +70,11 @@ function measureOne(index: number, rounds: number): Row {
     for (let k = 0; k < PASSES; k++) for (const s of skbs) mi += f.run(s, env) !== 0 ? 1 : 0;
     interp = Math.min(interp, Number(now() - t0) / (PASSES * skbs.length));
     t0 = now();
-    for (let k = 0; k < PASSES; k++) for (const s of skbs) mc += fn(s, env) !== 0 ? 1 : 0;
+    mc += passesCompiled(fn);
     compiled = Math.min(compiled, Number(now() - t0) / (PASSES * skbs.length));
+    t0 = now();
+    mk += passesChecked(checkedFn);
+    checked = Math.min(checked, Number(now() - t0) / (PASSES * skbs.length));
     if (ask !== undefined) {
       const c = ask(PASSES);
       if (c.matches * PASSES * (r + 1) !== mc) throw new Error(`libpcap matched ${c.matches} per pass, compiled ${mc / (PASSES * (r + 1))}`);
@@ -60,8 +83,8 @@ function measureOne(index: number, rounds: number): Row {
     }
   }
   native.close();
-  if (mi !== mc) throw new Error(`interpreter matched ${mi}, compiled ${mc}`);
-  return { interp, compiled, cpu: ask === undefined ? NaN : cpu, wall: ask === undefined ? NaN : wall, matches: mc / (PASSES * rounds) };
+  if (mi !== mc || mk !== mc) throw new Error(`interpreter matched ${mi}, compiled ${mc}, without fast path ${mk}`);
+  return { interp, compiled, checked, cpu: ask === undefined ? NaN : cpu, wall: ask === undefined ? NaN : wall, matches: mc / (PASSES * rounds) };
 }
 
 /** Parent, shared call site: one loop calls every filter's compiled function. */
@@ -98,12 +121,12 @@ if (childAt >= 0) {
   const shared = sharedCallSite(rounds);
   process.stdout.write(
     `best of ${rounds} rounds x ${PASSES} passes over ${skbs.length} packets, ns/packet; (x) = / libpcap wall\n` +
-      'filter | libpcap CPU | libpcap wall | interpreter (x) | compiled (x) | compiled, shared call site (x)\n',
+      'filter | libpcap CPU | libpcap wall | interpreter (x) | compiled (x) | compiled without fast path (x) | compiled, shared call site (x)\n',
   );
   FILTERS.forEach(({ expr }, i) => {
     const r = rows[i]!;
     const x = (v: number): string => `${fmt(v)} (${fmt(v / r.wall)})`;
-    process.stdout.write(`${expr} | ${fmt(r.cpu)} | ${fmt(r.wall)} | ${x(r.interp)} | ${x(r.compiled)} | ${x(shared[i]!)}\n`);
+    process.stdout.write(`${expr} | ${fmt(r.cpu)} | ${fmt(r.wall)} | ${x(r.interp)} | ${x(r.compiled)} | ${x(r.checked)} | ${x(shared[i]!)}\n`);
   });
   if (rows.some((r) => Number.isNaN(r.wall))) process.stdout.write('libpcap baseline skipped (no gcc or libpcap-dev)\n');
 }
