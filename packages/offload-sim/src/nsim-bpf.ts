@@ -210,7 +210,7 @@ export function nsimOffloadDevOps(dev: NsimDev): OffloadNetdev['offdev'] {
       if (!dev.knobs.bpfBindAccept) throw new KernelError('EOPNOTSUPP', '', { where: 'prog_ifindex' });
       const b = new NsimBoundProg(dev, dev.progIdGen++);
       st.devPriv = b;
-      dev.boundProgs.set(b.n, b);
+      dev.setBound(b, true);
     },
     insnHook(_st: BoundProgState, idx: number, len: number, log: string[]): number {
       if (dev.knobs.bpfBindVerifierDelay && idx === 0) dev.verifierSleep(dev.knobs.bpfBindVerifierDelay);
@@ -227,7 +227,7 @@ export function nsimOffloadDevOps(dev: NsimDev): OffloadNetdev['offdev'] {
     },
     destroy(st: BoundProgState): void {
       const b = st.devPriv as NsimBoundProg | null;
-      if (b !== null) dev.boundProgs.delete(b.n);
+      if (b !== null) dev.setBound(b, false);
     },
     mapAlloc(netdev: OffloadNetdev, type: number, maxEntries: number, flags: number): void {
       if (!(netdev as NsimPort).knobs.bpfMapAccept) throw new KernelError('EOPNOTSUPP', '', { where: 'map_ifindex' });

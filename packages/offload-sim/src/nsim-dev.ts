@@ -193,8 +193,7 @@ export class NsimDev {
   readonly net: TcNet;
   readonly knobs: NsimDevKnobs = { ...NSIM_DEV_KNOB_DEFAULTS };
   readonly ports: NsimPort[] = [];
-  /** debugfs bpf_bound_progs/<n>/ by n. */
-  readonly boundProgs = new Map<number, NsimBoundProg>();
+  readonly #bound = new Map<number, NsimBoundProg>();
   /** prog_id_gen: the next bpf_bound_progs directory number. */
   progIdGen = 0;
   readonly offload: BpfOffload | null;
@@ -230,10 +229,21 @@ export class NsimDev {
     this.#clock.advance(ms * 1_000_000);
   }
 
-  /** Bound programs still alive (freed programs drop their debugfs directory). */
-  liveBoundProgs(): NsimBoundProg[] {
+  /** debugfs bpf_bound_progs/<n>/ by n (programs freed meanwhile drop their directory first). */
+  get boundProgs(): ReadonlyMap<number, NsimBoundProg> {
     this.offload?.reap();
+    return this.#bound;
+  }
+
+  /** The bound programs, in directory order. */
+  liveBoundProgs(): NsimBoundProg[] {
     return [...this.boundProgs.values()];
+  }
+
+  /** nsim_bpf_create_prog / nsim_bpf_destroy_prog: the debugfs directory of a bound program. */
+  setBound(b: NsimBoundProg, present: boolean): void {
+    if (present) this.#bound.set(b.n, b);
+    else if (this.#bound.get(b.n) === b) this.#bound.delete(b.n);
   }
 
   /** nsim_dev removal: every port unregistered. */

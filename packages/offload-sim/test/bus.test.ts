@@ -5,10 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { KernelError } from '@tcbpf/base';
-import { fuzzRuns } from '@tcbpf/testing';
+import { fuzzFull, fuzzRuns } from '@tcbpf/testing';
 import { TcKernel, TCF_ALL_KINDS, type IngressPriv } from '@tcbpf/tcf';
 import { NSIM_DEV_KNOB_DEFAULTS, NSIM_PORT_KNOB_DEFAULTS, NsimBus, createNetdevsim, parseDelDevice, parseNewDevice } from '../src/index.js';
 import { makeNsim, tcBpf, tcDel, tcFlush, tcShow } from './support/nsim-sim.js';
+
+const TIMEOUT = fuzzFull() ? 3_600_000 : 60_000;
 
 function errnoOf(f: () => unknown): string {
   try {
@@ -114,6 +116,7 @@ describe('the bus', () => {
       if (err === 'ok') expect(net.ns.devices().length).toBe(before + spec!.ports);
       else expect(net.ns.devices().length).toBe(before);
     },
+    TIMEOUT,
   );
 });
 
@@ -165,5 +168,6 @@ describe('control sequences', () => {
       tcFlush(s);
       expect(s.dev.liveBoundProgs().length).toBe(0);
     },
+    TIMEOUT,
   );
 });
