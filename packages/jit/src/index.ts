@@ -9,10 +9,12 @@ export const MODELS: readonly string[] = Object.freeze([
   'net/core/filter.c (bpf_prog_create, bpf_migrate_filter: classic programs run converted and JITed)',
 ]);
 
-export { compileProgram, planLoops, FRAME0 } from './compile/compiler.js';
-export type { JitInput, JitImage, CompileOptions } from './compile/compiler.js';
+export { compileProgram, planLoops, countedLoopBound, FRAME0 } from './compile/compiler.js';
+export { provenRegions } from './compile/facts.js';
+export type { RegionRegTypes } from './compile/facts.js';
+export type { JitInput, JitImage, CompileOptions, LoopPlan } from './compile/compiler.js';
 export { JitRuntime } from './runtime/jit.js';
-export type { JitEnable, JitInfo, JitRuntimeOptions } from './runtime/jit.js';
+export type { JitEnable, JitFacts, JitInfo, JitRuntimeOptions } from './runtime/jit.js';
 export { JitMemory } from './runtime/jit-memory.js';
 export { LAYOUT, JIT_STATUS } from './runtime/layout.js';
 export { ModuleBuilder, ByteWriter, OP as WASM_OP, VT as WASM_VT, BLOCK_VOID } from './wasm/module-builder.js';

@@ -6,7 +6,7 @@ import { BPF_MAP_TYPE, BPF_PROG_TYPE } from '@tcbpf/uapi';
 import { AddressSpace, BpfSyscall, REGION, RUN_STATUS, disasmKernel, makeProgType } from '@tcbpf/ebpf';
 import { describe, expect, it } from 'vitest';
 import { EquivalenceRunner, JitRuntime } from '../src/index.js';
-import { genProgram } from './gen.js';
+import { factsFor, genProgram } from './gen.js';
 
 const TYPE = makeProgType({ type: BPF_PROG_TYPE.SOCKET_FILTER, name: 'fuzz', ctxSize: 0 });
 
@@ -20,7 +20,7 @@ describe('equivalence fuzz', () => {
       const eq = new EquivalenceRunner(jit);
       const pktPool = jit.alloc(256);
       const statuses = new Map<number, number>();
-      let accepted = 0, refused = 0, loops = 0, dispatched = 0;
+      let accepted = 0, refused = 0, loops = 0, dispatched = 0, counted = 0, withFacts = 0;
       while (accepted < count) {
         const pktLen = 14 + p.below(80);
         const insns = genProgram(p, { pktLen, mapFd, valueSize: 16 });
@@ -34,10 +34,14 @@ describe('equivalence fuzz', () => {
         }
         accepted++;
         const prog = sys.prog(fd);
-        const info = jit.load(prog);
+        // every other program with the facts a verifier would give (proven stack and packet accesses)
+        const facts = accepted % 2 === 0 ? { provenRegion: factsFor(insns, { stack: REGION.STACK, packet: REGION.PACKET }) } : undefined;
+        if (facts !== undefined) withFacts++;
+        const info = jit.load(prog, facts);
         expect(info.reason, `program ${accepted}`).toBeUndefined();
         loops += info.image!.loops;
         dispatched += info.image!.dispatched;
+        counted += info.image!.counted;
         const bytes = p.below(2) === 0 ? pktPool.subarray(0, pktLen) : new Uint8Array(pktLen); // resident or mirrored
         for (let i = 0; i < pktLen; i++) bytes[i] = p.below(256);
         sys.mem.bind(REGION.PACKET, 'packet', bytes);
@@ -51,7 +55,8 @@ describe('equivalence fuzz', () => {
       expect(eq.differences).toBe(0);
       expect(statuses.get(RUN_STATUS.OK) ?? 0).toBeGreaterThan(count / 10);
       expect(statuses.get(RUN_STATUS.FAULT) ?? 0).toBeGreaterThan(0);
-      console.log(`equivalence fuzz (stackify ${stackify}): ${accepted} programs (${refused} refused by the loader), statuses ${JSON.stringify([...statuses])}, ${loops} wasm loops, ${dispatched} dispatched`);
+      if (stackify) expect(counted).toBeGreaterThan(0);
+      console.log(`equivalence fuzz (stackify ${stackify}): ${accepted} programs (${refused} refused by the loader), statuses ${JSON.stringify([...statuses])}, ${loops} wasm loops (${counted} counted), ${dispatched} dispatched, ${withFacts} compiled with verifier facts`);
     }, 3_600_000);
   }
 });

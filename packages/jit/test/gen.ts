@@ -151,12 +151,27 @@ class Gen {
     return pick(this.p, [...REGS, 6]);
   }
 
-  /** A bounded loop: counter = n; body; counter -= 1; if counter != 0 goto body. */
+  /**
+   * A bounded loop: counter = n; body; counter -= 1; if counter != 0 goto body.
+   * One in three counts up instead (counter = s; body; counter += k; if counter
+   * < K (or <= K) goto body: the JIT's counted-loop form, charged once at entry).
+   */
   loop(depth: number): void {
     const p = this.p;
     const free = REGS.filter((r) => !this.reserved.has(r) && r !== 0);
     if (free.length === 0) return;
     const c = pick(p, free);
+    if (p.below(3) === 0) {
+      this.out.push(insn(0xb7, c, 0, 0, p.below(4) === 0 ? 20 : p.below(3)));
+      this.reserved.add(c);
+      const head = this.out.length;
+      this.block(depth + 1, 1 + p.below(8));
+      this.out.push(insn(0x07, c, 0, 0, 1 + p.below(3)));
+      const back = head - (this.out.length + 1);
+      this.out.push(insn(p.below(2) === 0 ? 0xa5 : 0xb5, c, 0, back, 1 + p.below(12)));
+      this.reserved.delete(c);
+      return;
+    }
     this.out.push(insn(0xb7, c, 0, 0, 1 + p.below(12)));
     this.reserved.add(c);
     const head = this.out.length;
@@ -244,4 +259,24 @@ export function genProgram(p: Prng, o: GenOptions): Insn[] {
     for (const at of g.calls) g.out[at] = insn(0x85, 0, 1, 0, sub - at - 1);
   }
   return g.out;
+}
+
+/**
+ * Facts a verifier would give for a generated program (JitInput.provenRegion):
+ * loads and stores based on R10 address the stack, those based on R6 the packet
+ * (R6 = R1 = the packet pointer, never written after insn 0). Atomics and other
+ * bases get none.
+ */
+export function factsFor(insns: readonly Insn[], regions: { readonly stack: number; readonly packet: number }): Int8Array {
+  const out = new Int8Array(insns.length).fill(-1);
+  const r6Written = insns.some((x, i) => i > 0 && x.dst === 6 && ((x.code & 7) === 4 || (x.code & 7) === 7 || (x.code & 7) === 1 || x.code === 0x18));
+  insns.forEach((x, i) => {
+    const cls = x.code & 7, mode = x.code & 0xe0;
+    let base = -1;
+    if (cls === 1 && (mode === 0x60 || mode === 0x80)) base = x.src;
+    else if ((cls === 2 || cls === 3) && mode === 0x60) base = x.dst;
+    if (base === 10) out[i] = regions.stack;
+    else if (base === 6 && !r6Written) out[i] = regions.packet;
+  });
+  return out;
 }

@@ -34,6 +34,14 @@ export interface JitInput {
   readonly subprogs: readonly number[];
   /** Does the program type implement LD_ABS/LD_IND? */
   readonly hasLdPacket: boolean;
+  /**
+   * Optional verifier facts: per instruction, the fixed region (REGION.STACK,
+   * REGION.CTX or REGION.PACKET) a load/store was proven to address on every
+   * path, or -1 (see {@link provenRegions}). A proven access skips the region
+   * lookup but keeps an offset check against that region's length: a wrong fact
+   * cannot leave the region (see FunctionEmitter.provenAddress).
+   */
+  readonly provenRegion?: ArrayLike<number>;
 }
 
 /** Compiled module plus facts for `bpftool prog show`-like reports. */
@@ -47,6 +55,8 @@ export interface JitImage {
   readonly loops: number;
   /** Backward-edge targets that went through the dispatcher. */
   readonly dispatched: number;
+  /** Wasm loops charged to the budget once per entry (counted loops, see countedLoopBound). */
+  readonly counted: number;
 }
 
 /** Compiler options. */
@@ -66,12 +76,16 @@ const L = Object.freeze({ NEXT: 11, ENT: 12, A: 13, T: 14, U: 15, FPC: 16, FST: 
 const CACHE = 21;
 const LOCALS = [VT.I32, VT.I32, VT.I64, VT.I64, VT.I64, VT.I32, VT.I32, VT.I64, VT.I32, 0x7c /* f64 */,
   ...Array.from({ length: 11 }, () => [VT.I32, VT.I32, VT.I64, VT.I64]).flat()];
+/** First local of the proven-access cache (region bases, then per-(region, size, write) bounds). */
+const FACTS = CACHE + 44;
+/** Largest precharge of a counted loop (instructions); bigger loops keep the per-iteration charge. */
+const MAX_PRECHARGE = 1 << 20;
 const F64_LT = 0x63, F64_CONST = 0x44, I64_TRUNC_F64_U = 0xb1;
 const HI0 = REGION_HI_BASE;
 const MAX_FRAMES = BPF_LIMITS.MAX_CALL_FRAMES;
 
 /** A loop planned for the stackifier: header..latch (inclusive), contiguous. */
-interface LoopPlan {
+export interface LoopPlan {
   readonly head: number;
   readonly latch: number;
 }
@@ -148,18 +162,101 @@ export function planLoops(edges: readonly (readonly [number, number])[], start: 
   }
 }
 
+/**
+ * Largest number of iterations per entry of a planned loop that is a counted
+ * loop, or undefined. Counted: the latch is `if rC < K goto head` or
+ * `if rC <= K goto head` (64-bit, unsigned, immediate K >= 0), no other backward
+ * jump, call, LD_ABS/LD_IND or atomic lies in [head, latch], rC is written in the
+ * loop only by one `rC += k` (ALU64 ADD, immediate k > 0), and no jump inside the
+ * loop skips that add (planLoops already guarantees the loop is only entered at
+ * its head). Then rC grows by k every iteration and the loop runs at most
+ * floor(K'/k) + 2 times per entry (K' = K, or K + 1 for <=; the + 2 covers an rC
+ * that starts at or above K' and one unsigned wrap of rC).
+ */
+export function countedLoopBound(P: Int32Array, lp: LoopPlan): number | undefined {
+  const lw = P[lp.latch * 2]!, limm = P[lp.latch * 2 + 1]!;
+  const lcode = lw & 0xff;
+  if ((lcode !== 0xa5 && lcode !== 0xb5) || lp.head !== lp.latch + 1 + (lw >> 16) || limm < 0) return undefined;
+  const c = (lw >>> 8) & 0xf;
+  let addAt = -1, step = 0;
+  for (let pc = lp.head; pc < lp.latch; pc++) {
+    const w = P[pc * 2]!, imm = P[pc * 2 + 1]!;
+    const code = w & 0xff, cls = code & 7, d = (w >>> 8) & 0xf;
+    if (code === 0x18) { if (d === c) return undefined; pc++; continue; }
+    if (cls === 0 || (cls === 3 && (code & 0xe0) === 0xc0)) return undefined; // LD_ABS/LD_IND, atomics
+    if ((cls === 5 || cls === 6) && ((code & 0xf0) === 0x80 || (code & 0xf0) === 0x90)) return undefined; // call, exit
+    const t = jumpTarget(w, imm, pc);
+    if (t !== undefined) {
+      if (t <= pc) return undefined; // another backward jump
+      continue;
+    }
+    if ((cls === 4 || cls === 7 || cls === 1) && d === c) {
+      if (code !== 0x07 || imm <= 0 || addAt >= 0) return undefined;
+      addAt = pc;
+      step = imm;
+    }
+  }
+  if (addAt < 0) return undefined;
+  // the add must run on every iteration: no jump from before it lands after it
+  for (let pc = lp.head; pc < addAt; pc++) {
+    const w = P[pc * 2]!;
+    if ((w & 0xff) === 0x18) { pc++; continue; }
+    const t = jumpTarget(w, P[pc * 2 + 1]!, pc);
+    if (t !== undefined && t > addAt && t <= lp.latch) return undefined;
+  }
+  const limit = lcode === 0xb5 ? limm + 1 : limm;
+  return Math.floor(limit / step) + 2;
+}
+
+/**
+ * Registers instruction range [start, end) never writes (empty when it makes a
+ * bpf-to-bpf call). Written: the destination of ALU/ALU64/LDX/LD_IMM64, R0 of
+ * calls, LD_ABS/LD_IND and cmpxchg, the source of fetching atomics.
+ */
+export function unwrittenRegs(P: Int32Array, start: number, end: number): Set<number> {
+  const written = new Set<number>();
+  for (let pc = start; pc < end; pc++) {
+    const w = P[pc * 2]!, imm = P[pc * 2 + 1]!;
+    const code = w & 0xff, cls = code & 7, d = (w >>> 8) & 0xf, s = (w >>> 12) & 0xf;
+    if (code === 0x18) { written.add(d); pc++; continue; }
+    if (code === 0x85) {
+      if (s === 1) return new Set();
+      written.add(0);
+      continue;
+    }
+    if (cls === 4 || cls === 7 || cls === 1) written.add(d);
+    else if (cls === 0) written.add(0);
+    else if (cls === 3 && (code & 0xe0) === 0xc0) {
+      if (imm === 0xf1) written.add(0);
+      else if (imm === 0x100) written.add(d);
+      else if ((imm & 1) !== 0) written.add(s);
+    }
+  }
+  const out = new Set<number>();
+  for (let r = 0; r <= 10; r++) if (!written.has(r)) out.add(r);
+  return out;
+}
+
 /** Emits the body of one function. */
 class FunctionEmitter {
   readonly w = new ByteWriter();
   readonly labels: Label[] = [];
   loopsEmitted = 0;
   dispatched = 0;
+  /** Loops whose budget is charged once at entry (see countedLoopBound). */
+  counted = 0;
+  /** Proven-access locals: key (region << 5 | size << 1 | write) or (region << 5 | 31) for the base. */
+  readonly facts: Map<number, number>;
+  readonly #factsFrozen: boolean;
+  readonly #precharged = new Set<number>();
   readonly #in: JitInput;
   readonly #funcIndexOf: Map<number, number>;
   readonly #start: number;
   readonly #end: number;
 
-  constructor(input: JitInput, funcIndexOf: Map<number, number>, start: number, end: number) {
+  constructor(input: JitInput, funcIndexOf: Map<number, number>, start: number, end: number, facts?: Map<number, number>) {
+    this.facts = facts ?? new Map<number, number>();
+    this.#factsFrozen = facts !== undefined;
     this.#in = input;
     this.#funcIndexOf = funcIndexOf;
     this.#start = start;
@@ -230,8 +327,60 @@ class FunctionEmitter {
     return this.get(base).get(L.A).op(OP.i32_wrap_i64).op(OP.i32_add);
   }
 
+  /**
+   * Address of a load/store the verifier proved to address fixed region `region`
+   * (its pointer type is the same on every path): no region lookup, one unsigned
+   * compare of A = lo32(reg) + off (i64, no wrap) against the region's length -
+   * size (B = max(len - size + 1, 0), refreshed at function entry and after every
+   * call). Identical to address() whenever the pointer does point into `region`
+   * (in or out of bounds: an out-of-bounds offset faults the same way). When the
+   * fact is wrong the access still lands inside `region` or faults: safety never
+   * depends on the verifier.
+   */
+  provenAddress(region: number, reg: number, off: number, size: number, write: boolean, pc: number): this {
+    const bound = this.factLocal(region, size, write);
+    const base = this.factLocal(region, 15, true);
+    this.get(reg).i64(-1, 0).op(OP.i64_and);
+    if (off !== 0) this.i64s(off).op(OP.i64_add);
+    this.tee(L.A).get(bound).op(OP.i64_ge_u);
+    this.open(OP.if, { kind: 'if' }).fault(RUN_STATUS.FAULT, pc).close();
+    return this.get(base).get(L.A).op(OP.i32_wrap_i64).op(OP.i32_add);
+  }
+
+  /** The local of (region, size, write); size 15 = the region's base. Allocated in the discovery pass. */
+  factLocal(region: number, size: number, write: boolean): number {
+    const k = (region << 5) | (size << 1) | (write ? 1 : 0);
+    const have = this.facts.get(k);
+    if (have !== undefined) return have;
+    if (this.#factsFrozen) throw new Error(`jit: proven-access local ${k} missing after discovery`);
+    const local = FACTS + this.facts.size;
+    this.facts.set(k, local);
+    return local;
+  }
+
+  /** (Re)load every proven-access local from the region table. */
+  loadFacts(): this {
+    for (const [k, local] of this.facts) {
+      const ent = ((AddressSpace.hiOf(k >> 5) - HI0) << 4) + LAYOUT.REGION_TABLE;
+      const size = (k >> 1) & 15;
+      if (size === 15) { this.i32(ent).mem(OP.i32_load, 2, 0).set(local); continue; }
+      // B = max(len + 1 - size, 0), len = readable or writable length
+      this.i32(ent).mem(OP.i64_load32_u, 2, k & 1 ? 8 : 4).i64s(1 - size).op(OP.i64_add).tee(L.T)
+        .i64(0, 0).get(L.T).i64(0, 0).op(OP.i64_gt_s).op(OP.select).set(local);
+    }
+    return this;
+  }
+
+  /** address() or, for an access with a verifier fact, provenAddress(). */
+  access(reg: number, off: number, size: number, write: boolean, pc: number): this {
+    const region = this.#in.provenRegion?.[pc] ?? -1;
+    if (region === REGION.STACK || region === REGION.CTX || region === REGION.PACKET) return this.provenAddress(region, reg, off, size, write, pc);
+    return this.address(reg, off, size, write, pc);
+  }
+
   /** Forget every cached region (after calls that may rebind regions). */
   invalidateCaches(): this {
+    this.loadFacts();
     for (let r = 0; r <= 10; r++) {
       const key = CACHE + 4 * r;
       this.i32(0).set(key).i64(0, 0).set(key + 2).i64(0, 0).set(key + 3);
@@ -282,7 +431,7 @@ class FunctionEmitter {
       this.br((l) => l.kind === 'target' && l.pc === target);
       return;
     }
-    this.charge(pc - target + 1, pc);
+    if (!this.#precharged.has(target)) this.charge(pc - target + 1, pc);
     const loopOpen = this.labels.some((l) => l.kind === 'loop' && l.pc === target);
     if (loopOpen) {
       this.br((l) => l.kind === 'loop' && l.pc === target);
@@ -295,6 +444,8 @@ class FunctionEmitter {
   emit(loopPlans: readonly LoopPlan[]): Uint8Array {
     const { image: P } = this.#in;
     const start = this.#start, end = this.#end;
+    this.#precharged.clear();
+    this.counted = 0;
     // jump targets and edges
     const edges: [number, number][] = [];
     const targets = new Set<number>();
@@ -337,6 +488,13 @@ class FunctionEmitter {
     }
 
     this.w.u8(OP.global_get).uleb(0).u8(OP.local_set).uleb(L.BUD);
+    this.loadFacts();
+    // Registers the function never writes hold their entry value at exit: store
+    // them into the register file now, so they are not live across the body
+    // (fewer live values, fewer spills). Not with bpf-to-bpf calls: a callee's
+    // exit overwrites the register file.
+    const entryStored = unwrittenRegs(P, start, end);
+    for (const r of entryStored) this.storeRegs(r, r);
     this.open(OP.block, { kind: 'exit' });
     this.open(OP.block, { kind: 'fault' });
     if (backTargets.length > 0) this.open(OP.loop, { kind: 'top' });
@@ -367,6 +525,13 @@ class FunctionEmitter {
       }
       const lp = loopHeads.get(pc);
       if (lp !== undefined) {
+        const bound = countedLoopBound(P, lp);
+        if (bound !== undefined && bound * (lp.latch - lp.head + 1) <= MAX_PRECHARGE) {
+          // a counted loop: charge its largest possible cost once per entry
+          this.charge(bound * (lp.latch - lp.head + 1), pc);
+          this.#precharged.add(pc);
+          this.counted++;
+        }
         this.open(OP.loop, { kind: 'loop', pc });
         for (const t of [...(blockTargetsIn.get(pc) ?? [])].sort((a, b) => b - a)) this.open(OP.block, { kind: 'target', pc: t });
       }
@@ -379,7 +544,7 @@ class FunctionEmitter {
     this.close(); // fault
     this.i32(0).get(L.FST).mem(OP.i32_store, 2, LAYOUT.STATUS).i32(0).get(L.FPC).mem(OP.i32_store, 2, LAYOUT.FAULT_PC);
     this.close(); // exit
-    this.storeRegs(0, 10);
+    for (let r = 0; r <= 10; r++) if (!entryStored.has(r)) this.storeRegs(r, r);
     this.get(0).op(OP.end);
     return this.w.toBytes();
   }
@@ -450,7 +615,7 @@ class FunctionEmitter {
       // ---------------- LDX ----------------
       case 0x61: case 0x69: case 0x71: case 0x79: case 0x81: case 0x89: case 0x91: {
         const size = accessSize(code);
-        this.address(s, off, size, false, pc);
+        this.access(s, off, size, false, pc);
         const ops: Record<number, number> = { 0x61: OP.i64_load32_u, 0x69: OP.i64_load16_u, 0x71: OP.i64_load8_u, 0x79: OP.i64_load, 0x81: OP.i64_load32_s, 0x89: OP.i64_load16_s, 0x91: OP.i64_load8_s };
         this.mem(ops[code]!, 0, 0).set(d);
         break;
@@ -458,7 +623,7 @@ class FunctionEmitter {
       // ---------------- ST / STX ----------------
       case 0x62: case 0x6a: case 0x72: case 0x7a: case 0x63: case 0x6b: case 0x73: case 0x7b: {
         const size = accessSize(code);
-        this.address(d, off, size, true, pc);
+        this.access(d, off, size, true, pc);
         if (code & 1) this.get(s); else this.i64s(imm);
         this.mem(size === 8 ? OP.i64_store : size === 4 ? OP.i64_store32 : size === 2 ? OP.i64_store16 : OP.i64_store8, 0, 0);
         break;
@@ -669,7 +834,7 @@ export function compileProgram(input: JitInput, opts: CompileOptions = {}): JitI
   mb.global(VT.I64); // loop budget
   const funcIndexOf = new Map<number, number>();
   starts.forEach((st, i) => funcIndexOf.set(st, mb.nextFuncIndex() + i));
-  let loops = 0, dispatched = 0;
+  let loops = 0, dispatched = 0, counted = 0;
   const stackify = opts.stackify ?? true;
   for (let i = 0; i < starts.length; i++) {
     const start = starts[i]!;
@@ -681,11 +846,16 @@ export function compileProgram(input: JitInput, opts: CompileOptions = {}): JitI
       const t = jumpTarget(w, input.image[pc * 2 + 1]!, pc);
       if (t !== undefined) edges.push([pc, t]);
     }
-    const fe = new FunctionEmitter(input, funcIndexOf, start, end);
-    const body = fe.emit(stackify ? planLoops(edges, start, end) : []);
+    const plans = stackify ? planLoops(edges, start, end) : [];
+    // discovery pass (which proven-access locals the function needs), then the real one
+    const probe = new FunctionEmitter(input, funcIndexOf, start, end);
+    probe.emit(plans);
+    const fe = new FunctionEmitter(input, funcIndexOf, start, end, probe.facts);
+    const body = fe.emit(plans);
+    counted += fe.counted;
     loops += fe.loopsEmitted;
     dispatched += fe.dispatched;
-    mb.func({ type: tFn, locals: LOCALS, body });
+    mb.func({ type: tFn, locals: [...LOCALS, ...[...fe.facts.keys()].map((k) => (((k >> 1) & 15) === 15 ? VT.I32 : VT.I64))], body });
   }
   // run(r1lo, r1hi, r2lo, r2hi, budget): reset the control block, R1/R2 from the
   // arguments, R10 = top of frame 0, the rest zero (as Interpreter.run)
@@ -720,6 +890,6 @@ export function compileProgram(input: JitInput, opts: CompileOptions = {}): JitI
   } catch (e) {
     throw new KernelError('EINVAL', `jit: generated module failed validation: ${(e as Error).message}`);
   }
-  return { module, bytes: bytes.length, functions: starts.length, loops, dispatched };
+  return { module, bytes: bytes.length, functions: starts.length, loops, dispatched, counted };
 }
 

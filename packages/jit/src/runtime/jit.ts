@@ -9,13 +9,19 @@ import { KernelError } from '@tcbpf/base';
 import {
   REGION, RUN_STATUS, STACK_REGION_SIZE, type BpfProg, type HelperEnv, type Interpreter, type KernelServices,
 } from '@tcbpf/ebpf';
-import { compileProgram, type CompileOptions, type JitImage } from '../compile/compiler.js';
+import { compileProgram, type CompileOptions, type JitImage, type JitInput } from '../compile/compiler.js';
 import { JitMemory } from './jit-memory.js';
 import { WASM } from '../wasm/wasm-api.js';
 import { JIT_STATUS, LAYOUT } from './layout.js';
 
 /** bpf_jit_enable values: 0 = interpreter, 1 = compile at load. */
 export type JitEnable = 0 | 1;
+
+/** Verifier facts passed to the compiler at load (see JitInput.provenRegion and provenRegions()). */
+export interface JitFacts {
+  /** Per instruction: the fixed region the access was proven to address, or -1. */
+  readonly provenRegion?: ArrayLike<number>;
+}
 
 /** What `bpftool prog show` would say about a program. */
 export interface JitInfo {
@@ -103,9 +109,9 @@ export class JitRuntime implements HelperEnv {
    * this program). Never throws for a program the compiler cannot handle: it stays
    * on the interpreter and info() says why.
    */
-  load(prog: BpfProg): JitInfo {
+  load(prog: BpfProg, facts?: JitFacts): JitInfo {
     if (this.enable === 0 || this.#disabled.has(prog)) return this.info(prog);
-    this.#compile(prog);
+    this.#compile(prog, facts);
     return this.info(prog);
   }
 
@@ -129,13 +135,14 @@ export class JitRuntime implements HelperEnv {
     return { jited: false, jitedLen: 0, reason, image: undefined };
   }
 
-  #compile(prog: BpfProg): Compiled | undefined {
+  #compile(prog: BpfProg, facts?: JitFacts): Compiled | undefined {
     const have = this.#compiled.get(prog);
     if (have !== undefined) return have;
     if (this.#refused.has(prog)) return undefined;
     let image: JitImage;
     try {
-      image = compileProgram({ image: prog.image, helperAt: prog.helperAt, subprogs: prog.subprogs, hasLdPacket: prog.typeOps.ldPacket !== undefined }, this.#opts);
+      const input: JitInput = { image: prog.image, helperAt: prog.helperAt, subprogs: prog.subprogs, hasLdPacket: prog.typeOps.ldPacket !== undefined };
+      image = compileProgram(facts?.provenRegion === undefined ? input : { ...input, provenRegion: facts.provenRegion }, this.#opts);
     } catch (e) {
       if (!(e instanceof KernelError)) throw e;
       this.#refused.set(prog, e.message);
