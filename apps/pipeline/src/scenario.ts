@@ -3,16 +3,17 @@
 // (@tcbpf/tcf over @tcbpf/skb). Models the command-line side of iproute2 6.1
 // (ip/iplink.c for `ip link add|set|del`, `ip netns add`) and, for the
 // datapath, net/core/dev.c as the tcf and skb packages implement it.
-import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { KernelError } from '@tcbpf/base';
 import { instantiateObject, loadElfObject, selectProgram, tcBpfSyscall } from '@tcbpf/bpf-skb';
 import { createClsBpfOps, type ClsBpfHead } from '@tcbpf/cls-bpf';
 import type { BpfSyscall } from '@tcbpf/ebpf';
 import { HOOK, PcapWriter, SkBuff, readCaptureFile, type DropReason, type NetDevice } from '@tcbpf/skb';
-import { ERRNO_TEXT } from '@tcbpf/uapi';
+import { AF, ERRNO_TEXT } from '@tcbpf/uapi';
 import { ipAddr, ipNeigh, ipRoute, parseMac, sysctlWrite } from './ip-command.js';
 import { Ipv4Input, type Ipv4DropReason } from './ipv4-input.js';
+import { NetdevsimControl } from './netdevsim-control.js';
 import { TCF_ALL_KINDS, TcClient, TcKernel, type TcKinds, type TcNet, type TcObserver, type TcfProto } from '@tcbpf/tcf';
 import { Args, UsageError, splitWords } from './iproute2/args.js';
 import { execTc, parseTc } from './iproute2/tc.js';
@@ -24,7 +25,7 @@ export interface TraceEntry {
   readonly pkt: number;
   readonly ns: string;
   readonly dev: string;
-  readonly event: 'rx' | 'tx' | 'ingress' | 'egress' | 'filter' | 'action' | 'deliver' | 'forward' | 'drop';
+  readonly event: 'rx' | 'tx' | 'ingress' | 'egress' | 'filter' | 'action' | 'deliver' | 'forward' | 'drop' | 'hw';
   /** forward events: the output device and the gateway (absent for a directly connected destination). */
   readonly out?: string;
   readonly via?: string;
@@ -107,6 +108,8 @@ export interface RunResult {
   readonly delivered: number;
   /** Packets the IPv4 layer forwarded (ip_forward). */
   readonly forwarded: number;
+  /** netdevsim ports: frames their hardware saw and dropped (the offloaded programs' verdicts). */
+  readonly offload: readonly { readonly ns: string; readonly dev: string; readonly hwPackets: number; readonly hwDrops: number }[];
   readonly dropped: Readonly<Record<string, number>>;
   readonly devices: readonly DeviceStats[];
   readonly captures: Readonly<Record<string, number>>;
@@ -117,6 +120,8 @@ export class Scenario {
   readonly kernel: TcKernel;
   /** The kernel's bpf() (one per scenario kernel): tc `obj` programs and their maps live here. */
   readonly bpf: BpfSyscall;
+  /** netdevsim devices created by the scenario (`echo ... > /sys/bus/netdevsim/new_device`). */
+  readonly netdevsim: NetdevsimControl;
   readonly nets = new Map<string, TcNet>();
   readonly #clients = new Map<TcNet, TcClient>();
   readonly #opts: RunOptions;
@@ -133,6 +138,7 @@ export class Scenario {
   constructor(opts: RunOptions) {
     this.#opts = opts;
     this.bpf = tcBpfSyscall();
+    this.netdevsim = new NetdevsimControl(this.bpf);
     // the kernel's built-in kinds plus cls_bpf on this kernel's bpf()
     const base: TcKinds = Object.freeze({
       qdiscs: TCF_ALL_KINDS.qdiscs,
@@ -178,7 +184,7 @@ export class Scenario {
       forward: (skb, dev, out, r) => {
         this.#forwarded++;
         if (this.#opts.trace === undefined) return;
-        const via = r.gateway !== null && r.gatewayFamily === 4 ? `${r.gateway.join('.')}` : undefined;
+        const via = r.gateway !== null && r.gatewayFamily === AF.INET ? r.gateway.join('.') : undefined;
         const e: TraceEntry = { pkt: this.#pkt, ns: name, dev: dev.name, event: 'forward', len: skb.len, out: out.name };
         this.#trace(via === undefined ? e : { ...e, via });
       },
@@ -202,7 +208,7 @@ export class Scenario {
     return {
       ifindex: (name) => net.devByName(name)?.ifindex ?? 0,
       ifname: (i) => net.ns.getByIndex(i)?.name ?? `if${i}`,
-      path: (f) => join(this.#opts.inDir, f),
+      path: (f) => resolve(this.#opts.inDir, f),
       loadBpfObject: (file, section) => this.#loadObject(file, section),
     };
   }
@@ -214,7 +220,7 @@ export class Scenario {
    * The fds stay open (tc's would close at exit; the filter holds the program).
    */
   #loadObject(file: string, section: string): { fd: number; name: string } {
-    const path = join(this.#opts.inDir, file);
+    const path = resolve(this.#opts.inDir, file);
     const obj = loadElfObject(new Uint8Array(readFileSync(path)), { fileName: basename(file) });
     const spec = selectProgram(obj, { section });
     const loaded = instantiateObject(this.bpf, obj, { programs: (p) => p.section === section });
@@ -324,9 +330,7 @@ export class Scenario {
           const name = a.next();
           const net = this.nets.get(name);
           if (net === undefined) throw new UsageError(`Cannot open network namespace "${name}": No such file or directory`, a.lastCol);
-          if (a.take() !== 'sysctl') throw new UsageError('ip netns exec: only "sysctl -w KEY=VALUE" is modelled', a.lastCol);
-          sysctlWrite(a, net.ns);
-          this.#ipActive.add(net);
+          this.#nsCommand(a.take(), a, net);
           return;
         }
         if (sub !== 'add') throw new UsageError('ip netns: only "add" and "exec NS sysctl" are modelled', a.lastCol);
@@ -350,10 +354,8 @@ export class Scenario {
       this.#ipLink(a, net);
       return;
     }
-    if (verb === 'sysctl') {
-      const net = this.nets.get('default')!;
-      sysctlWrite(a, net.ns);
-      this.#ipActive.add(net);
+    if (verb === 'sysctl' || verb === 'echo' || verb === 'ethtool') {
+      this.#nsCommand(verb, a, this.nets.get('default')!);
       return;
     }
     if (verb === 'sleep') {
@@ -377,7 +379,7 @@ export class Scenario {
         const key = `${net.name}/${name}/${where}`;
         if (this.#captures.has(key)) throw new UsageError(`capture: ${name} ${where} is already captured`, a.lastCol);
         mkdirSync(this.#opts.outDir, { recursive: true });
-        const fd = openSync(join(this.#opts.outDir, arg), 'w');
+        const fd = openSync(resolve(this.#opts.outDir, arg), 'w');
         const writer = new PcapWriter({ write: (c) => void writeSync(fd, c) }, { nanosecond: true });
         const cap: Capture = { fd, writer, count: 0 };
         this.#captures.set(key, cap);
@@ -392,7 +394,9 @@ export class Scenario {
       }
       let n = 0;
       let prev = -1;
-      for (const rec of readCaptureFile(join(this.#opts.inDir, arg))) {
+      const file = resolve(this.#opts.inDir, arg);
+      if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`replay: cannot open "${arg}": No such file or directory`, a.lastCol);
+      for (const rec of readCaptureFile(file)) {
         // the capture's own spacing drives the simulated clock (shapers see real gaps)
         const t = rec.tsSec * 1e9 + rec.tsNsec;
         this.kernel.advance(prev < 0 || t <= prev ? 0 : t - prev);
@@ -402,12 +406,30 @@ export class Scenario {
       }
       return;
     }
-    throw new UsageError(`unknown command "${verb}" (expected ip, tc, replay, send, capture or sleep)`, a.lastCol);
+    throw new UsageError(`unknown command "${verb}" (expected ip, tc, sysctl, echo, ethtool, replay, send, capture or sleep)`, a.lastCol);
+  }
+
+  /** `sysctl -w`, `echo V > /sys/...` (netdevsim) or `ethtool -K` run in `net` (directly or by `ip netns exec`). */
+  #nsCommand(cmd: string, a: Args, net: TcNet): void {
+    if (cmd === 'sysctl') {
+      sysctlWrite(a, net.ns);
+      this.#ipActive.add(net);
+    } else if (cmd === 'echo') this.netdevsim.echo(a, net, (d) => this.#adopt(net, d));
+    else if (cmd === 'ethtool') this.netdevsim.ethtool(a, net);
+    else throw new UsageError(`"${cmd}": only sysctl, echo (netdevsim files) and ethtool -K are modelled`, a.lastCol);
   }
 
   /** Put one frame into a device's receive path or out of its transmit path. */
   inject(dev: NetDevice, frame: Uint8Array, ingress: boolean): void {
     this.#pkt++;
+    const port = ingress ? this.netdevsim.port(dev) : undefined;
+    if (port !== undefined) {
+      // from the wire into a netdevsim port: its hardware runs the offloaded program first
+      const drops = port.hw.rxDrops;
+      const passed = port.receive(frame);
+      this.#trace({ pkt: this.#pkt, ns: dev.ns.name, dev: dev.name, event: 'hw', len: frame.length, verdict: passed ? 'pass' : port.hw.rxDrops !== drops ? 'drop' : 'refused' });
+      return;
+    }
     const skb = SkBuff.fromFrame(frame);
     skb.setDev(dev);
     if (ingress) {
@@ -511,7 +533,8 @@ export class Scenario {
         devices.push({ ns: nsName, dev: d.name, rxPackets: s.rxPackets, rxBytes: s.rxBytes, rxDropped: s.rxDropped, txPackets: s.txPackets, txBytes: s.txBytes, txDropped: s.txDropped });
       }
     }
-    return { packets: this.#pkt, delivered: this.#delivered, forwarded: this.#forwarded, dropped: { ...this.#dropped }, devices, captures };
+    const offload = this.netdevsim.ports().map((p) => ({ ns: p.nd.net.name, dev: p.name, hwPackets: p.hw.rxPackets, hwDrops: p.hw.rxDrops }));
+    return { packets: this.#pkt, delivered: this.#delivered, forwarded: this.#forwarded, offload, dropped: { ...this.#dropped }, devices, captures };
   }
 }
 
@@ -560,5 +583,6 @@ export function formatStats(r: RunResult): string {
   s += `\n\npackets injected: ${r.packets}, delivered locally: ${r.delivered}${r.forwarded === 0 ? '' : `, forwarded: ${r.forwarded}`}`;
   const drops = Object.entries(r.dropped);
   s += `\ndrops: ${drops.length === 0 ? 'none' : drops.map(([k, v]) => `${k}=${v}`).join(' ')}\n`;
+  for (const o of r.offload) s += `netdevsim ${o.ns}/${o.dev} hardware: ${o.hwPackets} frames, ${o.hwDrops} dropped by the offloaded program\n`;
   return s;
 }

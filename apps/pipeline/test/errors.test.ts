@@ -52,7 +52,7 @@ describe('scenario errors', () => {
     expect(fail([...SETUP, 'tc qdisc add dev nope clsact']).message).toBe('t.tcbpf:4:18: Cannot find device "nope"');
     expect(fail([...SETUP, 'tc class add dev va parent 1: classid 1:10 htb rate 10furlongs']).message).toBe('t.tcbpf:4:53: Illegal "rate"');
     expect(fail([...SETUP, 'tc filter add dev va ingress matchall action mirred egress redirect dev zz']).message).toMatch(/^t\.tcbpf:4:\d+: Cannot find device "zz"$/);
-    expect(fail(['frobnicate']).message).toBe('t.tcbpf:1:1: unknown command "frobnicate" (expected ip, tc, replay, send, capture or sleep)');
+    expect(fail(['frobnicate']).message).toBe('t.tcbpf:1:1: unknown command "frobnicate" (expected ip, tc, sysctl, echo, ethtool, replay, send, capture or sleep)');
     expect(fail([...SETUP, 'tc filter add dev va ingress bpf bytecode "2,6 0 0 0,"']).message).toMatch(/^t\.tcbpf:4:43: Parsed program length is less than encoded length parameter!/);
   });
   it('a failing line leaves earlier captures complete', () => {
