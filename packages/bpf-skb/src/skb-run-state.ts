@@ -49,6 +49,9 @@ export class SkbRunState {
 
   /** Tunnel metadata per sk_buff (the skb's metadata dst). */
   readonly tunnels = new WeakMap<SkBuff, TunnelInfo>();
+  /** Tunnel options (`ip_tunnel_info_opts`, options_len = length) of a TunnelInfo, set by bpf_skb_set_tunnel_opt. */
+  readonly tunnelOpts = new WeakMap<TunnelInfo, Uint8Array>();
+  #hashSeed: number | undefined;
 
   constructor(mem: AddressSpace, skb: SkBuff, ns?: NetNamespace) {
     this.mem = mem;
@@ -58,6 +61,15 @@ export class SkbRunState {
       this.clones.push({ ifindex, ingress, frame: s.buf.slice(s.dataOff, s.dataOff + s.len) });
       return 0;
     };
+  }
+
+  /**
+   * The flow-hash key (the kernel's per-boot random `hashrnd`): drawn once
+   * from the namespace's PRNG (a fixed value without a namespace).
+   */
+  flowHashSeed(): number {
+    this.#hashSeed ??= this.ns === undefined ? 0x2545f491 : this.ns.prng.u32();
+    return this.#hashSeed;
   }
 
   /** Point the state at `skb` and bind ctx and packet regions for a run. */

@@ -133,7 +133,7 @@ function skbFibLookup(env: HelperEnv): number {
   const idx = memIdx(env, argHi(env, 2), argLo(env, 2), plen);
   if (idx < 0) return HELPER_CTRL.FAULT;
   if (plen < O.SIZE) return setR0(env, EINVAL);
-  if (argHi(env, 4) !== 0 || (argLo(env, 4) & ~FIB_LOOKUP_MASK) !== 0) return setR0(env, EINVAL);
+  if ((argLo(env, 4) & ~FIB_LOOKUP_MASK) !== 0) return setR0(env, EINVAL); // u32 flags: the upper half is not seen
   const flags = argLo(env, 4);
   const region = env.kernel.mem.region(idx)!;
   const b = region.bytes;

@@ -16,6 +16,7 @@ import {
 } from '@tcbpf/skb';
 import { SkbRunState, type TunnelInfo } from '../skb-run-state.js';
 import { FIB_HELPERS } from './fib-helpers.js';
+import { SKB_META_HELPERS } from './skb-meta-helpers.js';
 
 /** Helper flag bits of include/uapi/linux/bpf.h used by the sk_buff helpers. */
 export const SKB_HELPER_FLAG = Object.freeze({
@@ -911,4 +912,5 @@ export const TC_HELPERS: readonly HelperDef[] = Object.freeze([
   { proto: proto(BPF_FUNC.skb_change_head, RET.INTEGER, [P, A, A], { changesPktData: true }), fn: skbChangeHead },
   { proto: proto(BPF_FUNC.redirect_neigh, RET.INTEGER, [A, ARG.PTR_TO_MEM_OR_NULL, ARG.CONST_SIZE_OR_ZERO, A]), fn: redirectNeigh },
   ...FIB_HELPERS,
+  ...SKB_META_HELPERS,
 ]);
