@@ -3,13 +3,15 @@
 // (r0 = skb->len > 100 ? TC_ACT_SHOT : TC_ACT_OK) in the offload slot. The
 // baseline is the program alone (SkbRunState begin/run/end on the same skb,
 // the interpreter), measured in the same run; tasks: the engine (HwDatapath.rx
-// on a reused skb: program + verdict + counters), a whole received frame
+// on a reused skb: program + verdict + counters; and with the program compiled
+// by @tcbpf/jit), a whole received frame
 // (port.receive: skb from the frame, hardware, then the host's ingress hook,
 // where the skip_sw filter is skipped), and the same frame with the same
 // program as a software-only (skip_hw) filter instead.
 import { SkbRunState, tcBpfSyscall } from '@tcbpf/bpf-skb';
 import { createClsBpfOps } from '@tcbpf/cls-bpf';
 import { AddressSpace, REGION } from '@tcbpf/ebpf';
+import { JitRuntime } from '@tcbpf/jit';
 import { NsimBus, type NsimPort } from '@tcbpf/offload-sim';
 import { SkBuff } from '@tcbpf/skb';
 import { TCF_ALL_KINDS, TcClient, TcKernel } from '@tcbpf/tcf';
@@ -21,11 +23,12 @@ const PROG = new Uint8Array([
   0xb7, 0, 0, 0, 2, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0,
 ]);
 
-function setup(gen: number): { port: NsimPort; bpf: ReturnType<typeof tcBpfSyscall> } {
+function setup(gen: number, withJit = false): { port: NsimPort; bpf: ReturnType<typeof tcBpfSyscall> } {
   const bpf = tcBpfSyscall();
-  const kernel = new TcKernel({ kinds: { ...TCF_ALL_KINDS, classifiers: [...TCF_ALL_KINDS.classifiers, createClsBpfOps({ bpf, jit: false })] } });
+  const jit = withJit ? new JitRuntime(bpf, bpf.interpreter) : null;
+  const kernel = new TcKernel({ kinds: { ...TCF_ALL_KINDS, classifiers: [...TCF_ALL_KINDS.classifiers, createClsBpfOps({ bpf, jit: jit ?? false })] } });
   const net = kernel.addNet();
-  const bus = new NsimBus({ net, bpf });
+  const bus = new NsimBus({ net, bpf, ...(jit === null ? {} : { jit }) });
   const port = bus.newDevice('1 1').ports[0]!;
   port.nd.dev.setUp(true);
   port.setHwTcOffload(true);
@@ -47,6 +50,7 @@ function setup(gen: number): { port: NsimPort; bpf: ReturnType<typeof tcBpfSysca
 export function groups(): BenchGroup[] {
   const hw = setup(TCA_CLS_FLAGS.SKIP_SW);
   const sw = setup(TCA_CLS_FLAGS.SKIP_HW);
+  const hwJit = setup(TCA_CLS_FLAGS.SKIP_SW, true);
   const frame = new Uint8Array(64);
   frame[12] = 0x08;
   frame[14] = 0x45;
@@ -74,6 +78,7 @@ export function groups(): BenchGroup[] {
       },
       tasks: [
         { name: 'hardware engine (HwDatapath.rx)', fn: () => void (out.sink ^= hw.port.hw.rx(skb)) },
+        { name: 'hardware engine, JIT', fn: () => void (out.sink ^= hwJit.port.hw.rx(skb)) },
         { name: 'port.receive: hardware + host ingress', fn: () => void (out.sink ^= hw.port.receive(frame) ? 1 : 0) },
         { name: 'port.receive: same program as skip_hw (software)', fn: () => void (out.sink ^= sw.port.receive(frame) ? 1 : 0) },
       ],

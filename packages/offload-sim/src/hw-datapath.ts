@@ -5,12 +5,15 @@
 // per-filter hardware counters that the driver reports on TC_CLSBPF_STATS
 // (tcf_exts_hw_stats_update -> tcf_action_update_stats(..., hw=true),
 // net/sched/act_api.c). netdevsim (drivers/net/netdevsim/bpf.c) never runs the
-// program; tcbpf's engine does, with @tcbpf/ebpf's interpreter for eBPF and
+// program; tcbpf's engine does: eBPF compiled by @tcbpf/jit when the engine
+// has a JitRuntime (the program is compiled when it is installed, as a NIC
+// translates at offload time) and @tcbpf/ebpf's interpreter otherwise, and
 // @tcbpf/cbpf's classic interpreter for cls_bpf bytecode.
 // Per packet: no allocation, no throw; numbers only.
 import { ClassicFilter, decodeSockFilters, type ClassicEnv } from '@tcbpf/cbpf';
 import { AddressSpace, REGION, RUN_STATUS, type BpfProg, type BpfSyscall } from '@tcbpf/ebpf';
 import { SkbRunState } from '@tcbpf/bpf-skb';
+import type { JitRuntime } from '@tcbpf/jit';
 import { SkBuff } from '@tcbpf/skb';
 import type { ClsBpfProg } from '@tcbpf/cls-bpf';
 import type { TcAction } from '@tcbpf/tcf';
@@ -46,16 +49,24 @@ export class HwDatapath {
   readonly #env: ClassicEnv;
   readonly #jiffies: () => number;
   readonly #st: SkbRunState | null;
+  readonly #jit: JitRuntime | null;
   #cur: Installed | null = null;
   /** Frames the engine saw / dropped / passed to the host (port-level counters). */
   rxPackets = 0;
   rxDrops = 0;
 
-  constructor(bpf: BpfSyscall | null, env: ClassicEnv, jiffies: () => number) {
+  constructor(bpf: BpfSyscall | null, env: ClassicEnv, jiffies: () => number, jit: JitRuntime | null = null) {
     this.#bpf = bpf;
+    this.#jit = jit;
     this.#env = env;
     this.#jiffies = jiffies;
     this.#st = bpf === null ? null : new SkbRunState(bpf.mem, new SkBuff(0));
+  }
+
+  /** Whether the installed eBPF program runs compiled. */
+  get jited(): boolean {
+    const p = this.#cur?.ebpf ?? null;
+    return p !== null && this.#jit !== null && this.#jit.info(p).jited;
   }
 
   /** The filter whose program runs now (null: the engine passes everything). */
@@ -75,6 +86,8 @@ export class HwDatapath {
       return;
     }
     const classic = filter.ops !== null ? ClassicFilter.create(decodeSockFilters(filter.ops), { compile: false }) : null;
+    // translate for the engine: compile once (a program the compiler cannot handle runs interpreted)
+    if (filter.ebpf !== null && this.#jit !== null && !this.#jit.info(filter.ebpf).jited) this.#jit.load(filter.ebpf);
     this.#cur = { filter, ebpf: filter.ebpf, classic, actions: filter.exts.actions.slice(), counters: new HwFilterCounters() };
   }
 
@@ -122,9 +135,19 @@ export class HwDatapath {
       s.ns = skb.dev?.ns;
       s.begin(skb);
       bpf.interpreter.runCtx = s;
-      const status = bpf.run(cur.ebpf, AddressSpace.hiOf(REGION.CTX), 0);
+      const j = this.#jit;
+      let status: number;
+      let r0: number;
+      if (j !== null) {
+        j.runCtx = s;
+        status = j.run(cur.ebpf, AddressSpace.hiOf(REGION.CTX), 0);
+        r0 = j.r0Lo;
+      } else {
+        status = bpf.run(cur.ebpf, AddressSpace.hiOf(REGION.CTX), 0);
+        r0 = bpf.interpreter.r0Lo;
+      }
       s.end();
-      r = status === RUN_STATUS.OK ? bpf.interpreter.r0Lo | 0 : da ? TC_ACT.SHOT : 0;
+      r = status === RUN_STATUS.OK ? r0 | 0 : da ? TC_ACT.SHOT : 0;
     } else r = 0;
     const c = cur.counters;
     let verdict: number;

@@ -7,6 +7,7 @@
 // (kernel/bpf/offload.c) are shared by every device on the bus.
 import { KernelError, type SimClock } from '@tcbpf/base';
 import type { BpfSyscall } from '@tcbpf/ebpf';
+import type { JitRuntime } from '@tcbpf/jit';
 import type { TcNet } from '@tcbpf/tcf';
 import { BpfOffload } from './bpf-offload.js';
 import { HW_PROFILES, type HwProfile, type HwProfileName } from './hw-profile.js';
@@ -80,6 +81,11 @@ export interface NsimBusOptions {
   readonly profile?: HwProfile | HwProfileName;
   /** Port name pattern (default "eth%d"). */
   readonly portName?: string;
+  /**
+   * A JIT built on `bpf` (e.g. cls_bpf's `jitRuntime`, or `new JitRuntime(bpf, bpf.interpreter)`):
+   * the hardware engines compile offloaded eBPF programs with it; default: the interpreter.
+   */
+  readonly jit?: JitRuntime;
 }
 
 /** Largest port count accepted (a guard of this model: each port is a netdev). */
@@ -94,6 +100,7 @@ export class NsimBus {
   readonly #clock: SimClock;
   readonly #profile: HwProfile;
   readonly #portName: string | undefined;
+  readonly #jit: JitRuntime | null;
 
   constructor(opts: NsimBusOptions) {
     this.net = opts.net;
@@ -101,6 +108,7 @@ export class NsimBus {
     this.offload = opts.bpf === undefined ? null : new BpfOffload(opts.bpf, this.#clock);
     this.#profile = resolveProfile(opts.profile);
     this.#portName = opts.portName;
+    this.#jit = opts.jit ?? null;
   }
 
   /** `echo "ID PORTS [QUEUES]" > /sys/bus/netdevsim/new_device` (or the parsed form). */
@@ -114,7 +122,7 @@ export class NsimBus {
     if (s.ports > NSIM_MAX_PORTS) throw new KernelError('ENOMEM', `more than ${NSIM_MAX_PORTS} ports`, { where: 'port_count' });
     if (this.#devs.has(s.id)) throw new KernelError('ENOSPC', '', { where: 'id' });
     const profile = typeof spec === 'string' || spec.profile === undefined ? this.#profile : resolveProfile(spec.profile);
-    const dev = new NsimDev(s.id, s.ports, { net: this.net, clock: this.#clock, offload: this.offload, profile, ...(this.#portName === undefined ? {} : { portName: this.#portName }) });
+    const dev = new NsimDev(s.id, s.ports, { net: this.net, clock: this.#clock, offload: this.offload, profile, jit: this.#jit, ...(this.#portName === undefined ? {} : { portName: this.#portName }) });
     this.#devs.set(s.id, dev);
     return dev;
   }

@@ -17,6 +17,7 @@ import { KernelError, type SimClock } from '@tcbpf/base';
 import { SkBuff } from '@tcbpf/skb';
 import type { FlowBlockOffload, NetDev, NdoSetupTc, TcfBlock, TcNet } from '@tcbpf/tcf';
 import type { BpfProg } from '@tcbpf/ebpf';
+import type { JitRuntime } from '@tcbpf/jit';
 import type { BpfOffload, OffloadNetdev } from './bpf-offload.js';
 import { HW_VERDICT, HwDatapath } from './hw-datapath.js';
 import type { HwProfile } from './hw-profile.js';
@@ -65,6 +66,8 @@ export interface NsimDevContext {
   /** Device-bound programs and maps; null: no bpf() instance (classic filters only). */
   readonly offload: BpfOffload | null;
   readonly profile: HwProfile;
+  /** The JIT the hardware engines compile with (null: the interpreter). */
+  readonly jit?: JitRuntime | null;
   /** Port name pattern (default "eth%d", as netdevsim allocates). */
   readonly portName?: string;
 }
@@ -91,7 +94,7 @@ export class NsimPort implements OffloadNetdev {
     this.index = index;
     this.nd = nd;
     const kernel = nd.net.kernel;
-    this.hw = new HwDatapath(dev.offload?.sys ?? null, kernel, () => kernel.clock.jiffies());
+    this.hw = new HwDatapath(dev.offload?.sys ?? null, kernel, () => kernel.clock.jiffies(), dev.jit);
     const ndo: NdoSetupTc = (_d, _type, bo) => this.#setupBlock(bo);
     nd.ndoSetupTc = ndo;
     // The kernel binds a block to every device with ndo_setup_tc whatever its
@@ -200,6 +203,8 @@ export class NsimDev {
   readonly offdev: OffloadNetdev['offdev'];
   /** The capability profile of the simulated engine (beyond netdevsim). */
   profile: HwProfile;
+  /** The JIT of the hardware engines, or null. */
+  readonly jit: JitRuntime | null;
   readonly #clock: SimClock;
 
   constructor(id: number, ports: number, ctx: NsimDevContext) {
@@ -207,6 +212,7 @@ export class NsimDev {
     this.net = ctx.net;
     this.offload = ctx.offload;
     this.profile = ctx.profile;
+    this.jit = ctx.jit ?? null;
     this.#clock = ctx.clock;
     this.offdev = nsimOffloadDevOps(this);
     const made: NsimPort[] = [];

@@ -111,6 +111,24 @@ describe('hardware datapath', () => {
     expect(block.offload.offloadcnt).toBe(1);
   });
 
+  it('the engine with the JIT gives the interpreter engine\'s verdicts and counters', () => {
+    const run = (jit: boolean): [boolean, number[]] => {
+      const s = makeNsim({ jit });
+      s.port.setHwTcOffload(true);
+      expect(tcBpf(s, { da: true, skipSw: true, insns: lenProg(TC_ACT.SHOT, TC_ACT.OK) }).ok).toBe(true);
+      const got: number[] = [];
+      for (let i = 0; i < 40; i++) got.push(s.port.receive(frame(60 + ((i * 37) % 120), i)) ? 1 : 0);
+      const c = s.port.hw.counters!;
+      return [s.port.hw.jited, [...got, c.packets, c.bytes, c.drops]];
+    };
+    const [jited, withJit] = run(true);
+    const [interp, withInterp] = run(false);
+    expect([jited, interp]).toEqual([true, false]);
+    expect(withJit).toEqual(withInterp);
+    expect(withJit.slice(0, 40)).toContain(0);
+    expect(withJit.slice(0, 40)).toContain(1);
+  });
+
   it('deleting the filter empties the slot and the hardware passes everything', () => {
     const s = makeNsim();
     s.port.setHwTcOffload(true);

@@ -7,6 +7,7 @@
 import { tcBpfSyscall } from '@tcbpf/bpf-skb';
 import { KernelError } from '@tcbpf/base';
 import { createClsBpfOps } from '@tcbpf/cls-bpf';
+import { JitRuntime } from '@tcbpf/jit';
 import type { BpfSyscall } from '@tcbpf/ebpf';
 import { NlWriter, TCF_ALL_KINDS, TC_CMD, TcClient, TcKernel, parseAttrs, type NlAttrs, type RtnlSocket, type TcNet } from '@tcbpf/tcf';
 import { NLMSG, NLMSGERR_ATTR, NLM_F, RTM, TCA, TCA_ACT, TCA_BPF, TCA_CLS_FLAGS, TCA_STATS } from '@tcbpf/uapi';
@@ -47,12 +48,14 @@ export interface NSim {
 }
 
 /** A kernel, bus and `netdevsim` device "1 1" with its port up and an ingress qdisc. */
-export function makeNsim(o: { readonly profile?: 'netdevsim' | 'nfp'; readonly ports?: number } = {}): NSim {
+export function makeNsim(o: { readonly profile?: 'netdevsim' | 'nfp'; readonly ports?: number; readonly jit?: boolean } = {}): NSim {
   const bpf = tcBpfSyscall();
-  const kernel = new TcKernel({ kinds: { ...TCF_ALL_KINDS, classifiers: [...TCF_ALL_KINDS.classifiers, createClsBpfOps({ bpf })] } });
+  // one JIT per bpf() instance, shared by cls_bpf and the hardware engines (with jit: true)
+  const jit = o.jit ? new JitRuntime(bpf, bpf.interpreter) : null;
+  const kernel = new TcKernel({ kinds: { ...TCF_ALL_KINDS, classifiers: [...TCF_ALL_KINDS.classifiers, createClsBpfOps({ bpf, ...(jit === null ? {} : { jit }) })] } });
   const net = kernel.addNet();
   net.ns.loopback.setUp(true);
-  const bus = new NsimBus({ net, bpf, ...(o.profile === undefined ? {} : { profile: o.profile }) });
+  const bus = new NsimBus({ net, bpf, ...(o.profile === undefined ? {} : { profile: o.profile }), ...(jit === null ? {} : { jit }) });
   const dev = bus.newDevice(`1 ${o.ports ?? 1}`);
   const port = dev.ports[0]!;
   port.nd.dev.setUp(true);
