@@ -16,3 +16,7 @@ export type { ActionKind, TcEnv } from './iproute2/tc-action.js';
 export { getRate64, getSize, getTcClassid, sprintRate, sprintSize, sprintTcClassid } from './iproute2/tc-util.js';
 export { openProgram, verifyProgram, disasmProgram, prepareRun, progVerify, progDisasm, progRun, progRunCapture, isCaptureFile, formatKernelError } from './prog-tools.js';
 export type { ProgSource, ProgToolOutput, ProgOpenOptions, VerifyReport, ProgRunInput, ProgRunReport, ProgRunner, ProgRunCliOptions, ProgRunPacket } from './prog-tools.js';
+export { Ipv4Input } from './ipv4-input.js';
+export type { Ipv4DropReason, Ipv4Sink } from './ipv4-input.js';
+export { ipAddr, ipRoute, ipNeigh, sysctlWrite, parseIpv4, parseMac } from './ip-command.js';
+export { NetdevsimControl } from './netdevsim-control.js';
