@@ -34,3 +34,4 @@ export { TcTestRunner, TEST_RUN_MAX_DATA } from './test-run.js';
 export type { TestRunAttr, TestRunResult, TcTestRunnerOptions } from './test-run.js';
 export { instantiateObject } from './object-loader.js';
 export type { InstantiateOptions, LoadedObject } from './object-loader.js';
+export { TcBpfSyscall } from './frozen-maps.js';
