@@ -16,7 +16,7 @@ function errnoOf(fn: () => unknown): string {
     fn();
     return 'ok';
   } catch (e) {
-    if (KernelError.isInstance(e)) return (e as KernelError).errno;
+    if (KernelError.isInstance(e)) return (e).errno;
     throw e;
   }
 }
