@@ -131,7 +131,7 @@ export function rawRequest(sock: RtnlSocket, type: number, flags: number, body: 
   return { code: 0, msg: '', replies };
 }
 
-const ERRNO_NAMES: Readonly<Record<number, string>> = Object.freeze({ 0: '', 1: 'EPERM', 2: 'ENOENT', 16: 'EBUSY', 19: 'ENODEV', 22: 'EINVAL', 95: 'EOPNOTSUPP' });
+const ERRNO_NAMES: Readonly<Record<number, string>> = Object.freeze({ 0: '', 1: 'EPERM', 2: 'ENOENT', 16: 'EBUSY', 17: 'EEXIST', 19: 'ENODEV', 22: 'EINVAL', 95: 'EOPNOTSUPP' });
 
 /** `tc filter add|replace dev X ingress [chain C] [prio P] [handle H] bpf ...`. */
 export function tcBpf(s: NSim, o: TcBpfOpts = {}): TcResult {
