@@ -97,7 +97,7 @@ describe('verifier facts', () => {
     expect(statuses.get(RUN_STATUS.OK) ?? 0).toBeGreaterThan(0);
     expect(statuses.get(RUN_STATUS.FAULT) ?? 0).toBeGreaterThan(0);
     console.log(`wrong-facts fuzz: ${count} programs, statuses ${JSON.stringify([...statuses])}, no byte outside the packet region changed`);
-  });
+  }, 3_600_000);
 });
 
 describe('counted loops', () => {

@@ -358,15 +358,15 @@ class FunctionEmitter {
     return local;
   }
 
-  /** (Re)load every proven-access local from the region table. */
+  /**
+   * (Re)load every proven-access local from LAYOUT.FIXED_BOUNDS (computed by
+   * JitMemory.refresh with the region table). Plain loads at function entry and
+   * after calls: nothing the optimiser could sink into a loop body.
+   */
   loadFacts(): this {
     for (const [k, local] of this.facts) {
-      const ent = ((AddressSpace.hiOf(k >> 5) - HI0) << 4) + LAYOUT.REGION_TABLE;
-      const size = (k >> 1) & 15;
-      if (size === 15) { this.i32(ent).mem(OP.i32_load, 2, 0).set(local); continue; }
-      // B = max(len + 1 - size, 0), len = readable or writable length
-      this.i32(ent).mem(OP.i64_load32_u, 2, k & 1 ? 8 : 4).i64s(1 - size).op(OP.i64_add).tee(L.T)
-        .i64(0, 0).get(L.T).i64(0, 0).op(OP.i64_gt_s).op(OP.select).set(local);
+      if (((k >> 1) & 15) === 15) this.i32(0).mem(OP.i32_load, 2, LAYOUT.FIXED_BOUNDS + 4 * k).set(local);
+      else this.i32(0).mem(OP.i64_load32_u, 2, LAYOUT.FIXED_BOUNDS + 4 * k).set(local);
     }
     return this;
   }

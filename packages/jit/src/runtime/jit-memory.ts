@@ -9,6 +9,8 @@ import { LAYOUT } from './layout.js';
 import { WASM, type WasmMemory } from '../wasm/wasm-api.js';
 
 const PAGE = 65536;
+/** Regions with a fixed index the verifier's facts can name (stack, ctx, packet). */
+const FIXED_REGIONS = 3;
 
 /** The linear memory of one JIT instance. */
 export class JitMemory {
@@ -101,6 +103,17 @@ export class JitMemory {
     }
     this.#seenCount = n;
     this.#allResident = allResident;
+    // the proven-access table of the fixed regions (see LAYOUT.FIXED_BOUNDS)
+    const fb = LAYOUT.FIXED_BOUNDS >> 2;
+    for (let r = 0; r < FIXED_REGIONS; r++) {
+      const e = t0 + r * (LAYOUT.REGION_ENTRY >> 2);
+      const len = T[e + 1]!, wlen = T[e + 2]!;
+      T[fb + ((r << 5) | (15 << 1) | 1)] = T[e]!;
+      for (let size = 1; size <= 8; size <<= 1) {
+        T[fb + ((r << 5) | (size << 1))] = len >= size ? len - size + 1 : 0;
+        T[fb + ((r << 5) | (size << 1) | 1)] = wlen >= size ? wlen - size + 1 : 0;
+      }
+    }
     return true;
   }
 

@@ -22,6 +22,13 @@ export const LAYOUT = Object.freeze({
   REGION_ENTRY: 16,
   /** Region slots the compiled code can address. */
   MAX_REGIONS: 256,
+  /**
+   * Proven-access table, rebuilt with the region table: for the fixed regions
+   * (stack, ctx, packet) one u32 per key (region << 5 | size << 1 | write):
+   * max(len - size + 1, 0) with the readable (write 0) or writable (write 1)
+   * length, and the region's linear base at size 15.
+   */
+  FIXED_BOUNDS: 4352,
   /** First byte of the allocation heap (resident regions, then the mirror area). */
   HEAP: 8192,
 } as const);
