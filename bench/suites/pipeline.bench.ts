@@ -6,7 +6,8 @@
 // vb — all set up by scenario lines, capture parsing excluded (one SkBuff
 // reused). The baseline is the programs alone as cls_bpf runs them: the same
 // two programs in blocks of their own (no actions, no forwarding), classified
-// on the same skb. A second group runs the same on the interpreters (--no-jit).
+// on the same skb. The same on the interpreters (--no-jit), and both again with
+// a classic egress classifier instead of the eBPF one.
 import { join } from 'node:path';
 import { SkBuff } from '@tcbpf/skb';
 import { TcfResult, tcfClassify, type IngressPriv, type NetDev } from '@tcbpf/tcf';
@@ -17,7 +18,10 @@ const EXAMPLES = join(import.meta.dirname, '..', '..', 'apps', 'pipeline', 'exam
 /** tcpdump -ddd 'ip': accept IPv4 (-1: whole packet), else 0. */
 const IP_ONLY = '4,40 0 0 12,21 0 1 2048,6 0 0 4294967295,6 0 0 0';
 
-const SETUP = [
+/** tcpdump -ddd 'ip and udp' turned into a direct-action classic classifier: TC_ACT_OK (0) for IPv4 UDP, TC_ACT_UNSPEC (-1) else. */
+const UDP_OK = '6,40 0 0 12,21 0 3 2048,48 0 0 23,21 0 1 17,6 0 0 0,6 0 0 4294967295';
+
+const setup = (egress: string): string[] => [
   'ip link add d0 type dummy',
   'ip link add d1 type dummy',
   'ip link add va type veth peer name vb',
@@ -27,16 +31,18 @@ const SETUP = [
   'tc qdisc add dev d0 clsact',
   `tc filter add dev d0 ingress prio 1 protocol ip bpf bytecode '${IP_ONLY}' action mirred egress redirect dev va`,
   'tc qdisc add dev va clsact',
-  'tc filter add dev va egress prio 1 bpf da obj demo_classify.o sec tc',
+  `tc filter add dev va egress prio 1 bpf da ${egress}`,
   // the programs alone, for the baseline: d1's blocks hold them without actions
   'tc qdisc add dev d1 clsact',
   `tc filter add dev d1 ingress prio 1 protocol ip bpf da bytecode '${IP_ONLY}'`,
-  'tc filter add dev d1 egress prio 1 bpf da obj demo_classify.o sec tc',
+  `tc filter add dev d1 egress prio 1 bpf da ${egress}`,
 ];
+const EBPF_EGRESS = 'obj demo_classify.o sec tc';
+const CLASSIC_EGRESS = `bytecode '${UDP_OK}'`;
 
-function group(jit: boolean): BenchGroup {
+function group(jit: boolean, egress: string): BenchGroup {
   const sc = new Scenario({ outDir: '.', inDir: EXAMPLES, jit });
-  SETUP.forEach((l, i) => sc.exec('bench', i + 1, l));
+  setup(egress).forEach((l, i) => sc.exec('bench', i + 1, l));
   const net = sc.nets.get('default')!;
   const dev = (n: string): NetDev => net.devByName(n)!;
   const d0 = dev('d0');
@@ -61,9 +67,10 @@ function group(jit: boolean): BenchGroup {
   ns.netifReceiveSkb(skb);
   if (delivered !== 1 || vb.dev.stats.rxPackets !== 1) throw new Error('pipeline bench: the packet was not delivered on vb');
   const engine = jit ? 'JIT' : 'interpreter';
+  const kind = egress === EBPF_EGRESS ? 'eBPF (demo_classify.o)' : 'classic';
   return {
     suite: 'pipeline',
-    group: `end-to-end, cls_bpf on the ${engine}: ingress classic filter + redirect, veth, egress eBPF classifier, delivery (64 B)`,
+    group: `end-to-end, cls_bpf on the ${engine}: ingress classic filter + redirect, veth, egress ${kind} classifier, delivery (64 B)`,
     unit: 'packet',
     bytesPerUnit: 64,
     baseline: {
@@ -106,5 +113,5 @@ function group(jit: boolean): BenchGroup {
 }
 
 export function groups(): BenchGroup[] {
-  return [group(true), group(false)];
+  return [group(true, EBPF_EGRESS), group(false, EBPF_EGRESS), group(true, CLASSIC_EGRESS), group(false, CLASSIC_EGRESS)];
 }
