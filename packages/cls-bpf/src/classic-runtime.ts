@@ -6,7 +6,11 @@
 // bpf_skb_get_nlattr[_nest], bpf_get_raw_cpu_id, bpf_user_rnd_u32), numbered by
 // CLASSIC_CALL. One ClassicJitRuntime per cls_bpf instance owns the context and
 // net_device images every converted program reads (runs are sequential), so a
-// program costs no address-space region and a run allocates nothing.
+// program costs no address-space region and a run allocates nothing. The packet
+// bytes a program may read ([data, data + len)) are copied into a buffer inside
+// the JIT's linear memory before a run, so every region is resident and the JIT
+// runs without mirroring (read-only: nothing is copied back; negative offsets go
+// through bpf_skb_load_helper_* on the sk_buff itself).
 import { KernelError } from '@tcbpf/base';
 import {
   CLASSIC_CALL, CLASSIC_CTX, CLASSIC_DEV, checkClassic, convertClassic, loadPacket, skbGetNlattr, skbGetNlattrNest, skbGetPoff,
@@ -17,6 +21,8 @@ import type { JitRuntime } from '@tcbpf/jit';
 import type { SkBuff } from '@tcbpf/skb';
 import { BPF_PROG_TYPE } from '@tcbpf/uapi';
 
+/** Bytes of the resident packet buffer (headroom + a 64 KiB frame). */
+const RESIDENT_PACKET = 65536 + 512;
 /** -EFAULT as the u32 the load helpers return on a failed read. */
 const EFAULT = -14;
 /** The converted program's type: no base helpers; only the CLASSIC_CALL functions resolve. */
@@ -32,6 +38,8 @@ export class ClassicJitRuntime {
   #ctxView: DataView | null = null;
   #devView: DataView | null = null;
   #devIndex = -1;
+  #pkt: Uint8Array | null = null;
+  #pktView: DataView | null = null;
   #skb: SkBuff | null = null;
   #env: ClassicEnv | null = null;
   readonly #calls: Readonly<Record<number, HelperFn>>;
@@ -101,6 +109,9 @@ export class ClassicJitRuntime {
     this.#ctxView = new DataView(ctx.buffer, ctx.byteOffset, ctx.byteLength);
     this.#devView = new DataView(dev.buffer, dev.byteOffset, dev.byteLength);
     this.#devIndex = this.jit.kernel.mem.add('net_device (classic)', dev, false);
+    const pkt = this.jit.alloc(RESIDENT_PACKET);
+    this.#pkt = pkt;
+    this.#pktView = new DataView(pkt.buffer, pkt.byteOffset, pkt.byteLength);
   }
 
   /**
@@ -130,7 +141,10 @@ export class ClassicJitRuntime {
     d.setUint32(CLASSIC_DEV.IFINDEX, skb.ifindex, true);
     d.setUint16(CLASSIC_DEV.TYPE, skb.devType, true);
     mem.bind(REGION.CTX, 'classic ctx', this.#ctx!, false, c);
-    mem.bind(REGION.PACKET, 'packet', skb.buf, false, skb.view);
+    if (skb.buf.length <= RESIDENT_PACKET) {
+      this.#pkt!.set(skb.buf); // the whole buffer at the same offsets (a subarray would allocate)
+      mem.bind(REGION.PACKET, 'packet', this.#pkt!, false, this.#pktView!);
+    } else mem.bind(REGION.PACKET, 'packet', skb.buf, false, skb.view); // larger than the resident buffer: mirrored by the JIT
     const jit = this.jit;
     jit.cpu = env.cpu;
     const st = jit.run(prog, AddressSpace.hiOf(REGION.CTX), 0);

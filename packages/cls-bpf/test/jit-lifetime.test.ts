@@ -85,6 +85,9 @@ const CLASSIC: readonly (readonly Insn[])[] = [
   [[0x80, 0, 0, 0], [0x04, 0, 0, 0x10000], [0x16, 0, 0, 0]], // ld #len; add #0x10000; ret a
   [[0x28, 0, 0, 36], [0x02, 0, 0, 3], [0x61, 0, 0, 3], [0x54, 0, 0, 0xff], [0x16, 0, 0, 0]], // ldh [36] (dport); st M[3]; ldx M[3]; and #0xff; ret a
   [[0xb1, 0, 0, 14], [0x48, 0, 0, 16], [0x16, 0, 0, 0]], // ldxb 4*([14]&0xf); ldh [x+16]; ret a
+  [[0x30, 0, 0, (-0x100000 + 9) >>> 0], [0x16, 0, 0, 0]], // ldb [SKF_NET_OFF + 9] (bpf_skb_load_helper_8); ret a
+  [[0x20, 0, 0, 200], [0x16, 0, 0, 0]], // ld [200]: beyond the packet, the program ends with 0
+  [[0x20, 0, 0, 0xfffff000 + 4], [0x16, 0, 0, 0]], // ld #pkttype (SKF_AD_PKTTYPE); ret a
 ];
 
 describe('runtime selection (bpf_jit_enable)', () => {
