@@ -1,8 +1,12 @@
 // The scenario runner of `tcbpf run`: a text file of ip/tc commands and
 // simulation verbs executed against a simulated Linux 6.18 kernel
 // (@tcbpf/tcf over @tcbpf/skb). Models the command-line side of iproute2 6.1
-// (ip/iplink.c for `ip link add|set|del`, `ip netns add`) and, for the
-// datapath, net/core/dev.c as the tcf and skb packages implement it.
+// (ip/iplink.c for `ip link add|set|del`, `ip netns add|exec`; ip-command.ts
+// for `ip addr|route|neigh` and sysctl; netdevsim-control.ts for the netdevsim
+// files and ethtool) and, for the datapath, net/core/dev.c as the tcf and skb
+// packages implement it, cls_bpf (@tcbpf/cls-bpf) on one bpf() per kernel with
+// tc's `obj` loading (iproute2 lib/bpf_libbpf.c), the IPv4 layer of
+// ipv4-input.ts and netdevsim ports' hardware path (@tcbpf/offload-sim).
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { KernelError } from '@tcbpf/base';
