@@ -231,6 +231,8 @@ export class Fib {
   // sorted views (longest prefix first, then metric, then insertion order)
   #sorted4: FibRoute[] = [];
   #sorted6: FibRoute[] = [];
+  readonly #buckets4: Map<number, FibRoute[]>[] = Array.from({ length: 33 }, () => new Map<number, FibRoute[]>());
+  #plens4: number[] = [];
   readonly #key: DerivedKey = { gen: -1, devGen: -1 };
   #gen = 0;
   #seq = 0;
@@ -466,16 +468,23 @@ export class Fib {
   }
 
   #lookup4(addr: Uint8Array, off: number, oif: number, table: number): FibRoute | null {
-    const rs = this.#sorted4;
-    for (let i = 0; i < rs.length; i++) {
-      const r = rs[i]!;
-      const t = r.table === RT_TABLE.LOCAL ? RT_TABLE.MAIN : r.table;
-      if (t !== table || !prefixMatch(r.dst, r.prefixLen, addr, off)) continue;
-      if (FIB_TYPE_ERROR[r.type] !== undefined) return r;
-      const dev = r.dev;
-      if (dev === null || !this.#nexthopAlive(r, dev)) continue;
-      if (oif !== 0 && dev.ifindex !== oif) continue;
-      return r;
+    const a = ((addr[off]! << 24) | (addr[off + 1]! << 16) | (addr[off + 2]! << 8) | addr[off + 3]!) >>> 0;
+    const plens = this.#plens4;
+    for (let p = 0; p < plens.length; p++) {
+      const plen = plens[p]!;
+      const mask = plen === 0 ? 0 : (0xffffffff << (32 - plen)) >>> 0;
+      const rs = this.#buckets4[plen]!.get((a & mask) >>> 0);
+      if (rs === undefined) continue;
+      for (let i = 0; i < rs.length; i++) {
+        const r = rs[i]!;
+        const t = r.table === RT_TABLE.LOCAL ? RT_TABLE.MAIN : r.table;
+        if (t !== table) continue;
+        if (FIB_TYPE_ERROR[r.type] !== undefined) return r;
+        const dev = r.dev;
+        if (dev === null || !this.#nexthopAlive(r, dev)) continue;
+        if (oif !== 0 && dev.ifindex !== oif) continue;
+        return r;
+      }
     }
     return null;
   }
@@ -635,9 +644,10 @@ export class Fib {
     if (lladdr !== null && lladdr.length !== 6) throw kerr('EINVAL', 'Invalid link address', { where: 'NDA_LLADDR' });
     if (!Number.isInteger(state) || state < 0 || state > 0xff) throw kerr('EINVAL', '', { where: 'ndm_state' });
     if (lladdr === null && (state & NUD.VALID) !== 0 && (dev.flags & IFF.NOARP) === 0) throw kerr('EINVAL', 'Link address required', { where: 'NDA_LLADDR' });
-    const ex = this.#findNeigh(family, dev, addr, 0);
+    // an entry hidden because its device went down / lost carrier counts as flushed
+    const ex = this.#neigh.find((x) => x.family === family && x.dev === dev && bytesEqual(x.addr, addr));
     if (ex !== undefined) {
-      if (mode === 'add') throw kerr('EEXIST', '', { where: 'NDA_DST' });
+      if (mode === 'add' && this.#neighLive(ex)) throw kerr('EEXIST', '', { where: 'NDA_DST' });
       ex.lladdr = lladdr === null ? ex.lladdr : Uint8Array.from(lladdr);
       ex.state = state;
       return ex;
@@ -733,6 +743,18 @@ export class Fib {
     const cmp = (x: FibRoute, y: FibRoute): number => y.prefixLen - x.prefixLen || x.metric - y.metric || (this.#order.get(x) ?? 0) - (this.#order.get(y) ?? 0);
     this.#sorted4 = all4.sort(cmp);
     this.#sorted6 = all6.sort(cmp);
+    // IPv4 lookup index: per prefix length, routes by masked destination (in lookup order)
+    for (const b of this.#buckets4) b.clear();
+    const plens = new Set<number>();
+    for (const r of this.#sorted4) {
+      const d = ((r.dst[0]! << 24) | (r.dst[1]! << 16) | (r.dst[2]! << 8) | r.dst[3]!) >>> 0;
+      const m = this.#buckets4[r.prefixLen]!;
+      const list = m.get(d);
+      if (list === undefined) m.set(d, [r]);
+      else list.push(r);
+      plens.add(r.prefixLen);
+    }
+    this.#plens4 = [...plens].sort((x, y) => y - x);
   }
 
   #kernelRoute(family: InetFamily, table: number, type: number, dst: Uint8Array, plen: number, dev: NetDevice, metric: number, scope: number, prefsrc: Uint8Array | null, origin: FibAddress | null): FibRoute {

@@ -90,7 +90,8 @@ describe('Fib: IPv4', () => {
 
   it('configuration errors carry the kernel errno and extack, nothing half-applied', () => {
     const ns = mkNs();
-    const [a] = ns.addVeth('v0', 'v1');
+    const [a, b] = ns.addVeth('v0', 'v1');
+    b.setUp(true);
     expect(errnoOf(() => ns.fib.addRoute({ family: AF.INET, dst: v4('10.0.0.1'), prefixLen: 24, dev: a }))).toBe('EINVAL');
     expect(errnoOf(() => ns.fib.addRoute({ family: AF.INET, dst: v4('10.0.0.0'), prefixLen: 24, dev: a }))).toBe('ENETDOWN');
     a.setUp(true);
@@ -115,6 +116,26 @@ describe('Fib: IPv4', () => {
     // routes through a removed device disappear
     ns.removeDevice(a);
     expect(ns.fib.routes(AF.INET, RT_TABLE.MAIN)).toEqual([]);
+  });
+
+  it('neighbours: a device that goes down loses all entries, one without carrier its non-permanent ones (as the kernel flushes them)', () => {
+    const ns = mkNs();
+    const [a, b] = ns.addVeth('v0', 'v1');
+    a.setUp(true);
+    b.setUp(true);
+    ns.fib.setNeighbour(AF.INET, a, v4('10.0.0.2'), Uint8Array.of(2, 0, 0, 0, 0, 2), NUD.REACHABLE);
+    ns.fib.setNeighbour(AF.INET, a, v4('10.0.0.3'), Uint8Array.of(2, 0, 0, 0, 0, 3), NUD.PERMANENT);
+    expect(ns.fib.neighbours(AF.INET, a).length).toBe(2);
+    b.setUp(false);
+    expect(ns.fib.neighbour(AF.INET, a, v4('10.0.0.2'), 0)).toBeUndefined();
+    expect(ns.fib.neighbour(AF.INET, a, v4('10.0.0.3'), 0)?.state).toBe(NUD.PERMANENT);
+    a.setUp(false);
+    expect(ns.fib.neighbours(AF.INET, a)).toEqual([]);
+    // while hidden, the entry counts as flushed: `ip neigh add` creates it again
+    ns.fib.setNeighbour(AF.INET, a, v4('10.0.0.2'), Uint8Array.of(2, 0, 0, 0, 0, 4), NUD.STALE);
+    a.setUp(true);
+    b.setUp(true);
+    expect(ns.fib.neighbour(AF.INET, a, v4('10.0.0.2'), 0)?.lladdr).toEqual(Uint8Array.of(2, 0, 0, 0, 0, 4));
   });
 
   it('forwarding sysctls: all sets every device, default only later ones', () => {
