@@ -11,6 +11,7 @@ import {
 } from '@tcbpf/ebpf';
 import { compileProgram, type CompileOptions, type JitImage, type JitInput } from '../compile/compiler.js';
 import { JitMemory } from './jit-memory.js';
+import { callbackFallbackReason } from './callbacks.js';
 import { WASM } from '../wasm/wasm-api.js';
 import { JIT_STATUS, LAYOUT } from './layout.js';
 
@@ -139,6 +140,11 @@ export class JitRuntime implements HelperEnv {
     const have = this.#compiled.get(prog);
     if (have !== undefined) return have;
     if (this.#refused.has(prog)) return undefined;
+    const cb = callbackFallbackReason(prog.image);
+    if (cb !== undefined) {
+      this.#refused.set(prog, cb);
+      return undefined;
+    }
     let image: JitImage;
     try {
       const input: JitInput = { image: prog.image, helperAt: prog.helperAt, subprogs: prog.subprogs, hasLdPacket: prog.typeOps.ldPacket !== undefined };
