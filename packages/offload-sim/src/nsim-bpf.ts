@@ -173,6 +173,9 @@ function profileRefusal(port: NsimPort, p: ClsBpfProg): string | null {
     for (const a of p.exts.actions) if (!prof.actions.includes(a.ops.kind)) return `${prof.name}: action ${a.ops.kind} not supported by the hardware`;
   }
   if (p.ebpf === null) return prof.classic ? null : `${prof.name}: classic BPF not supported`;
+  // the engine runs programs of its bus's bpf() instance only
+  const sys = port.dev.offload?.sys;
+  if (sys === undefined || sys.progById(p.ebpf.id) !== p.ebpf) return 'program is not from the bpf() instance of the device';
   return hwProfileCheckProgram(prof, p.ebpf.insns, p.ebpf.usedMaps);
 }
 

@@ -166,6 +166,10 @@ export interface CreateNetdevsimOptions {
   /** The bus to create it on (default: a new bus over `net` with `bpf`). */
   readonly bus?: NsimBus;
   readonly bpf?: BpfSyscall;
+  /** Port name pattern of a new bus (default "eth%d"; e.g. the name given to `ip link add NAME type netdevsim`). */
+  readonly portName?: string;
+  /** JIT of a new bus's hardware engines. */
+  readonly jit?: JitRuntime;
 }
 
 /**
@@ -174,6 +178,6 @@ export interface CreateNetdevsimOptions {
  * NetDevs with `.knobs`, `setHwTcOffload()` and `receive(frame)`.
  */
 export function createNetdevsim(net: TcNet, opts: CreateNetdevsimOptions): NsimDev {
-  const bus = opts.bus ?? new NsimBus({ net, ...(opts.bpf === undefined ? {} : { bpf: opts.bpf }) });
+  const bus = opts.bus ?? new NsimBus({ net, ...(opts.bpf === undefined ? {} : { bpf: opts.bpf }), ...(opts.portName === undefined ? {} : { portName: opts.portName }), ...(opts.jit === undefined ? {} : { jit: opts.jit }) });
   return bus.newDevice({ id: opts.id, ports: opts.ports ?? 1, ...(opts.profile === undefined ? {} : { profile: opts.profile }) });
 }

@@ -9,7 +9,7 @@ import { KernelError } from '@tcbpf/base';
 import { insn as mk, type Insn } from '@tcbpf/ebpf';
 import { gactSpec, writeActions } from '@tcbpf/tcf';
 import { BPF_MAP_TYPE, TC_ACT } from '@tcbpf/uapi';
-import { HW_PROFILES, hwProfileCheckMap, hwProfileCheckProgram } from '../src/index.js';
+import { HW_PROFILES, createNetdevsim, hwProfileCheckMap, hwProfileCheckProgram } from '../src/index.js';
 import { insns, makeNsim, tcBpf, tcShow, type NSim } from './support/nsim-sim.js';
 
 function nfp(): NSim {
@@ -86,6 +86,19 @@ describe('nfp profile refusals at offload time', () => {
     const r = tcBpf(s, { da: true, insns: MOD_PROG });
     expect([r.ok, r.msg]).toEqual([true, '']);
     expect(tcShow(s)[0]!.notInHw).toBe(true);
+  });
+
+  it('a program of another bpf() instance is not offloaded (the engine could not run it)', () => {
+    const s = makeNsim();
+    s.port.setHwTcOffload(true);
+    s.port.knobs.bpfTcNonBoundAccept = true;
+    const bare = createNetdevsim(s.net, { id: 9 }).ports[0]!;
+    bare.setHwTcOffload(true);
+    bare.knobs.bpfTcNonBoundAccept = true;
+    s.tc.qdisc('add', { ifindex: bare.ifindex, parent: 0xfffffff1, handle: 0xffff0000, kind: 'ingress' });
+    const { fd } = s.bus.offload!.progLoad({ insns: MOD_PROG, license: 'GPL' });
+    const r = tcBpf({ ...s, port: bare }, { prog: { fd }, da: true, skipSw: true });
+    expect([r.ok, r.msg]).toEqual([false, 'netdevsim: program is not from the bpf() instance of the device']);
   });
 
   it('the default netdevsim profile offloads the same programs', () => {
