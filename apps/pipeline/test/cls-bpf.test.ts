@@ -146,5 +146,8 @@ describe('cls_bpf eBPF objects in scenarios (obj FILE sec NAME)', () => {
     };
     expect(run('tc filter add dev va egress bpf da obj parse_classify.o sec nosuch')).toMatch(/^bad\.tcbpf:3:\d+: parse_classify\.o: section "nosuch" not found in object "parse_classify" \(ENOENT\)$/);
     expect(run('tc filter add dev va egress bpf da obj nosuch.o')).toMatch(/^bad\.tcbpf:3:\d+: Cannot read "nosuch\.o": ENOENT/);
+    // the verifier's refusal names the instruction; nothing is attached
+    const fixtures = join(import.meta.dirname, 'fixtures');
+    expect(run(`tc filter add dev va egress bpf da obj ${join(fixtures, 'unchecked_load.o')} sec tc`)).toMatch(/^bad\.tcbpf:3:\d+: .*unchecked_load\.o: program "unchecked": invalid access to packet, off=12 size=1, R1\(id=0,off=12,r=0\) \(insn 1\) \(EACCES\)$/);
   });
 });
