@@ -13,6 +13,7 @@ import { SkBuff } from '@tcbpf/skb';
 import { fuzzFull, fuzzRuns, fuzzSeed } from '@tcbpf/testing';
 import { NlWriter, TCF_ALL_KINDS, TcClient, TcKernel, TcfResult, mirredSpec, writeActions, type IngressPriv, type TcfProto } from '@tcbpf/tcf';
 import { BPF_PROG_TYPE, TCA_BPF, TC_ACT } from '@tcbpf/uapi';
+import { JitRuntime } from '@tcbpf/jit';
 import { createClsBpfOps } from '../src/index.js';
 import { ETH_P_ALL, INGRESS } from './support/sim.js';
 
@@ -22,9 +23,15 @@ const retProg = (verdict: number): Uint8Array => Uint8Array.of(0xb7, 0, 0, 0, ve
 
 interface FSim { readonly tc: TcClient; readonly ifindex: number; readonly fd: number; readonly tp: () => TcfProto }
 
-function base(): FSim {
+// one bpf() instance and JIT for every run (a JIT per run would allocate a linear memory each time)
+const shared = ((): { bpf: ReturnType<typeof tcBpfSyscall>; jit: JitRuntime } => {
   const bpf = tcBpfSyscall();
-  const kernel = new TcKernel({ kinds: { ...TCF_ALL_KINDS, classifiers: [...TCF_ALL_KINDS.classifiers, createClsBpfOps({ bpf })] } });
+  return { bpf, jit: new JitRuntime(bpf, bpf.interpreter) };
+})();
+
+function base(): FSim {
+  const { bpf, jit } = shared;
+  const kernel = new TcKernel({ kinds: { ...TCF_ALL_KINDS, classifiers: [...TCF_ALL_KINDS.classifiers, createClsBpfOps({ bpf, jit })] } });
   const net = kernel.addNet();
   const [va] = net.addVethPair('va', 'vb');
   const tc = new TcClient(net.socket());
