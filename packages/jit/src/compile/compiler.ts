@@ -237,6 +237,11 @@ export function unwrittenRegs(P: Int32Array, start: number, end: number): Set<nu
   return out;
 }
 
+/** Is the proven-access local of key `k` an i32 (a base, or a bound for accesses with off <= 0)? */
+function factIsI32(k: number): boolean {
+  return (k & 128) !== 0 || ((k >> 1) & 15) === 15;
+}
+
 /** Emits the body of one function. */
 class FunctionEmitter {
   readonly w = new ByteWriter();
@@ -245,7 +250,7 @@ class FunctionEmitter {
   dispatched = 0;
   /** Loops whose budget is charged once at entry (see countedLoopBound). */
   counted = 0;
-  /** Proven-access locals: key (region << 5 | size << 1 | write) or (region << 5 | 31) for the base. */
+  /** Proven-access locals: key (i32 << 7 | region << 5 | size << 1 | write), size 15 = the base; see factLocal. */
   readonly facts: Map<number, number>;
   readonly #factsFrozen: boolean;
   readonly #precharged = new Set<number>();
@@ -330,26 +335,38 @@ class FunctionEmitter {
   /**
    * Address of a load/store the verifier proved to address fixed region `region`
    * (its pointer type is the same on every path): no region lookup, one unsigned
-   * compare of A = lo32(reg) + off (i64, no wrap) against the region's length -
-   * size (B = max(len - size + 1, 0), refreshed at function entry and after every
-   * call). Identical to address() whenever the pointer does point into `region`
+   * compare of A = lo32(reg) + off against the region's length - size
+   * (B = max(len - size + 1, 0), loaded at function entry and after every call);
+   * A is an i32 when off <= 0 (it cannot wrap upwards, and below 0 it is a huge
+   * unsigned value), an i64 otherwise. Identical to address() whenever the pointer does point into `region`
    * (in or out of bounds: an out-of-bounds offset faults the same way). When the
    * fact is wrong the access still lands inside `region` or faults: safety never
    * depends on the verifier.
    */
   provenAddress(region: number, reg: number, off: number, size: number, write: boolean, pc: number): this {
-    const bound = this.factLocal(region, size, write);
-    const base = this.factLocal(region, 15, true);
-    this.get(reg).i64(-1, 0).op(OP.i64_and);
-    if (off !== 0) this.i64s(off).op(OP.i64_add);
+    const base = this.factLocal(region, 15, true, false);
+    if (off <= 0) {
+      // lo32 + off cannot wrap past 2^32 and goes negative (huge unsigned) below 0: i32 is exact
+      const bound = this.factLocal(region, size, write, true);
+      this.get(reg).op(OP.i32_wrap_i64);
+      if (off !== 0) this.i32(off).op(OP.i32_add);
+      this.tee(L.X).get(bound).op(OP.i32_ge_u);
+      this.open(OP.if, { kind: 'if' }).fault(RUN_STATUS.FAULT, pc).close();
+      return this.get(base).get(L.X).op(OP.i32_add);
+    }
+    const bound = this.factLocal(region, size, write, false);
+    this.get(reg).i64(-1, 0).op(OP.i64_and).i64s(off).op(OP.i64_add);
     this.tee(L.A).get(bound).op(OP.i64_ge_u);
     this.open(OP.if, { kind: 'if' }).fault(RUN_STATUS.FAULT, pc).close();
     return this.get(base).get(L.A).op(OP.i32_wrap_i64).op(OP.i32_add);
   }
 
-  /** The local of (region, size, write); size 15 = the region's base. Allocated in the discovery pass. */
-  factLocal(region: number, size: number, write: boolean): number {
-    const k = (region << 5) | (size << 1) | (write ? 1 : 0);
+  /**
+   * The local of (region, size, write) as i32 or i64 (key bit 7); size 15 = the
+   * region's base (i32). Allocated in the discovery pass.
+   */
+  factLocal(region: number, size: number, write: boolean, i32: boolean): number {
+    const k = (i32 ? 128 : 0) | (region << 5) | (size << 1) | (write ? 1 : 0);
     const have = this.facts.get(k);
     if (have !== undefined) return have;
     if (this.#factsFrozen) throw new Error(`jit: proven-access local ${k} missing after discovery`);
@@ -365,8 +382,9 @@ class FunctionEmitter {
    */
   loadFacts(): this {
     for (const [k, local] of this.facts) {
-      if (((k >> 1) & 15) === 15) this.i32(0).mem(OP.i32_load, 2, LAYOUT.FIXED_BOUNDS + 4 * k).set(local);
-      else this.i32(0).mem(OP.i64_load32_u, 2, LAYOUT.FIXED_BOUNDS + 4 * k).set(local);
+      const slot = LAYOUT.FIXED_BOUNDS + 4 * (k & 127);
+      if (factIsI32(k)) this.i32(0).mem(OP.i32_load, 2, slot).set(local);
+      else this.i32(0).mem(OP.i64_load32_u, 2, slot).set(local);
     }
     return this;
   }
@@ -855,7 +873,7 @@ export function compileProgram(input: JitInput, opts: CompileOptions = {}): JitI
     counted += fe.counted;
     loops += fe.loopsEmitted;
     dispatched += fe.dispatched;
-    mb.func({ type: tFn, locals: [...LOCALS, ...[...fe.facts.keys()].map((k) => (((k >> 1) & 15) === 15 ? VT.I32 : VT.I64))], body });
+    mb.func({ type: tFn, locals: [...LOCALS, ...[...fe.facts.keys()].map((k) => (factIsI32(k) ? VT.I32 : VT.I64))], body });
   }
   // run(r1lo, r1hi, r2lo, r2hi, budget): reset the control block, R1/R2 from the
   // arguments, R10 = top of frame 0, the rest zero (as Interpreter.run)
