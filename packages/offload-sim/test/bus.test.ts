@@ -8,7 +8,7 @@ import { KernelError } from '@tcbpf/base';
 import { fuzzFull, fuzzRuns } from '@tcbpf/testing';
 import { TcKernel, TCF_ALL_KINDS, type IngressPriv } from '@tcbpf/tcf';
 import { NSIM_DEV_KNOB_DEFAULTS, NSIM_PORT_KNOB_DEFAULTS, NsimBus, createNetdevsim, parseDelDevice, parseNewDevice } from '../src/index.js';
-import { makeNsim, tcBpf, tcDel, tcFlush, tcShow } from './support/nsim-sim.js';
+import { makeNsim, progIds, tcBpf, tcDel, tcFlush, tcShow } from './support/nsim-sim.js';
 
 const TIMEOUT = fuzzFull() ? 3_600_000 : 60_000;
 
@@ -107,6 +107,7 @@ describe('the bus', () => {
         return;
       }
       expect(spec).toEqual({ id, ports: u32(m[2], 1), queues: u32(m[3], 1) });
+      expect(parseDelDevice(s)).toBe(id);
       if (spec!.ports > 4) return;
       const kernel = new TcKernel({ kinds: TCF_ALL_KINDS });
       const net = kernel.addNet();
@@ -167,6 +168,51 @@ describe('control sequences', () => {
         if (s.port.slot !== null) expect(s.port.hwTcOffload).toBe(true);
       }
       tcFlush(s);
+      expect(s.dev.liveBoundProgs().length).toBe(0);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('bound program loader', () => {
+  const insnArb = fc.tuple(
+    fc.constantFrom(0xb7, 0xbf, 0x07, 0x0f, 0x9f, 0x37, 0x61, 0x62, 0x63, 0x79, 0x85, 0x95, 0x05, 0x15, 0x1d, 0xdb, 0x18, 0x00, 0xff),
+    fc.integer({ min: 0, max: 255 }),
+    fc.integer({ min: -4, max: 4 }),
+    fc.oneof(fc.integer({ min: -8, max: 8 }), fc.integer()),
+  );
+  test.prop([fc.array(insnArb, { minLength: 1, maxLength: 12 }), fc.boolean(), fc.boolean()], { numRuns: fuzzRuns(200, 20_000) })(
+    'fuzz: random programs through BpfOffload.progLoad with prog_ifindex: KernelError or a bound program, no driver state left on failure',
+    (list, accept, withExit) => {
+      const s = makeNsim();
+      s.dev.knobs.bpfBindVerifierAccept = accept;
+      const bytes = new Uint8Array((list.length + (withExit ? 2 : 0)) * 8);
+      const v = new DataView(bytes.buffer);
+      list.forEach(([code, regs, off, imm], i) => {
+        v.setUint8(i * 8, code);
+        v.setUint8(i * 8 + 1, regs);
+        v.setInt16(i * 8 + 2, off, true);
+        v.setInt32(i * 8 + 4, imm, true);
+      });
+      if (withExit) {
+        v.setUint8(list.length * 8, 0xb7); // r0 = 0
+        v.setUint8(list.length * 8 + 8, 0x95); // exit
+      }
+      let fd = -1;
+      try {
+        fd = s.bus.offload!.progLoad({ insns: bytes, license: 'GPL', progIfindex: s.port.ifindex }).fd;
+      } catch (e) {
+        expect(KernelError.isInstance(e)).toBe(true);
+      }
+      if (fd < 0) {
+        expect(s.dev.liveBoundProgs().length).toBe(0);
+        expect(progIds(s.bpf)).toEqual([]);
+        return;
+      }
+      expect(accept).toBe(true);
+      const [b] = s.dev.liveBoundProgs();
+      expect([b!.state, b!.loaded, b!.id]).toEqual(['xlated', 'N', s.bpf.prog(fd).id]);
+      s.bpf.close(fd);
       expect(s.dev.liveBoundProgs().length).toBe(0);
     },
     TIMEOUT,
