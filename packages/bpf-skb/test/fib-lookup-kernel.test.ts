@@ -332,3 +332,109 @@ describe.skipIf(!ok)(`bpf_fib_lookup / bpf_check_mtu agree with the kernel in a 
     for (const c of [0, 1, -19, -22]) expect(r.codes.get(c) ?? 0, `return code ${c}`).toBeGreaterThan(0);
   }, 30_000);
 });
+
+/** A random routing table (seeded): prefixes of 10.0.0.0/8 / 2001:db8::/32 with random lengths, gateways, types and metrics. */
+function randomSteps(seed: number): Step[] {
+  const prng = new Prng(seed);
+  const r = (n: number): number => prng.u32() % n;
+  const steps: Step[] = [...STEPS.slice(0, 6 + 6 + 4)]; // devices, links up, forwarding sysctls
+  steps.push(
+    { cmd: ['ip', 'addr', 'add', '10.1.0.1/24', 'dev', 'v0'], model: (ns, d) => ns.fib.addAddress(AF.INET, d('v0'), { local: v4('10.1.0.1'), prefixLen: 24 }) },
+    { cmd: ['ip', 'addr', 'add', '10.2.0.1/24', 'dev', 'v2'], model: (ns, d) => ns.fib.addAddress(AF.INET, d('v2'), { local: v4('10.2.0.1'), prefixLen: 24 }) },
+    { cmd: ['ip', '-6', 'addr', 'add', '2001:db8:1::1/64', 'dev', 'v0', 'nodad'], model: (ns, d) => ns.fib.addAddress(AF.INET6, d('v0'), { local: v6('2001:db8:1::1'), prefixLen: 64 }) },
+    { cmd: ['ip', '-6', 'addr', 'add', '2001:db8:2::1/64', 'dev', 'v2', 'nodad'], model: (ns, d) => ns.fib.addAddress(AF.INET6, d('v2'), { local: v6('2001:db8:2::1'), prefixLen: 64 }) },
+  );
+  for (let i = 0; i < 40; i++) {
+    const plen = 8 + r(23);
+    const a = Uint8Array.of(10, r(4) === 0 ? r(3) : r(256), r(256), r(256));
+    for (let b = plen; b < 32; b++) a[b >>> 3] = a[b >>> 3]! & ~(0x80 >>> (b & 7));
+    const pfx = `${a.join('.')}/${plen}`;
+    const kind = r(10);
+    const metric = String(r(3) * 10);
+    const args = kind === 0 ? ['blackhole', pfx] : kind === 1 ? ['unreachable', pfx] : kind === 2 ? [pfx, 'dev', r(2) === 0 ? 'v0' : 'v2', 'metric', metric]
+      : [pfx, 'via', r(2) === 0 ? `10.1.0.${2 + r(4)}` : `10.2.0.${2 + r(4)}`, 'metric', metric];
+    steps.push({ cmd: ['ip', 'route', 'add', ...args], model: (ns, d) => ns.fib.addRoute(route4(args, d)) });
+  }
+  for (let i = 0; i < 25; i++) {
+    const plen = 32 + r(33);
+    const a = v6(`2001:db8:${(r(4) + 8).toString(16)}${r(16).toString(16)}${r(16).toString(16)}:${r(65536).toString(16)}::`);
+    for (let b = plen; b < 128; b++) a[b >>> 3] = a[b >>> 3]! & ~(0x80 >>> (b & 7));
+    const words: string[] = [];
+    for (let w = 0; w < 8; w++) words.push(((a[2 * w]! << 8) | a[2 * w + 1]!).toString(16));
+    const pfx = `${words.join(':')}/${plen}`;
+    const kind = r(8);
+    const args = kind === 0 ? ['blackhole', pfx] : kind === 1 ? ['prohibit', pfx]
+      : [pfx, 'via', r(2) === 0 ? `2001:db8:1::${2 + r(3)}` : `2001:db8:2::${2 + r(3)}`, 'dev', 'v0', 'metric', String(1024 + r(2))];
+    if (args[3] === 'dev' && args[2]!.startsWith('2001:db8:2::')) args[4] = 'v2';
+    steps.push({ cmd: ['ip', '-6', 'route', 'add', ...args], model: (ns, d) => ns.fib.addRoute(route6(args, d)) });
+  }
+  for (let i = 2; i < 6; i++) {
+    const st = ['permanent', 'reachable', 'stale', 'noarp'][r(4)]!;
+    for (const [n, a, fam] of [['v0', `10.1.0.${i}`, 4], ['v2', `10.2.0.${i}`, 4], ['v0', `2001:db8:1::${i}`, 6], ['v2', `2001:db8:2::${i}`, 6]] as const) {
+      if (r(3) === 0) continue;
+      const m = 0x40 + i * 4 + (n === 'v2' ? 1 : 0) + (fam === 6 ? 2 : 0);
+      steps.push({
+        cmd: ['ip', ...(fam === 6 ? ['-6'] : []), 'neigh', 'add', a, 'lladdr', macStr(m), 'dev', n, 'nud', st],
+        model: (ns, d) => ns.fib.setNeighbour(fam === 6 ? AF.INET6 : AF.INET, d(n), fam === 6 ? v6(a) : v4(a), mac(m), nud(st)),
+      });
+    }
+  }
+  return steps;
+}
+
+describe.skipIf(!ok)(`bpf_fib_lookup on random routing tables agrees with the kernel (kernel: ${ok ? 'available' : reason})`, () => {
+  for (const seed of [1, 2, 3]) {
+    it(`seed ${seed}: the same routes are accepted and refused, and 300 lookups agree`, async () => {
+      const netns = new Netns('fibr');
+      let kern: BpfOracle | undefined;
+      try {
+        const ns = new NetNamespace({ clock: new SimClock(), prng: new Prng(seed) });
+        ns.loopback.setUp(true);
+        const dev = (n: string): NetDevice => ns.getByName(n)!;
+        let refused = 0;
+        for (const s of randomSteps(seed)) {
+          const kr = netns.tryRun(s.cmd[0]!, s.cmd.slice(1));
+          let modelOk = true;
+          try {
+            s.model(ns, dev);
+          } catch {
+            modelOk = false;
+          }
+          expect(modelOk, `${s.cmd.join(' ')}: kernel ${kr.status === 0 ? 'accepted' : `refused (${kr.stderr.trim()})`}`).toBe(kr.status === 0);
+          if (kr.status !== 0) refused++;
+        }
+        const sys = tcBpfSyscall();
+        const file = `${PROGS_DIR}fib_lookup.o`;
+        const obj = loadElfObject(new Uint8Array(readFileSync(file)), { fileName: file });
+        const fd = instantiateObject(sys, obj).programs.get('fib_probe')!;
+        const runner = new TcTestRunner(sys, { ns });
+        kern = bpfOracleIn(netns);
+        const kfd = (await loadIntoKernel(kern, obj)).programs.get('fib_probe')!;
+        const prng = new Prng(seed * 7919);
+        const diffs: string[] = [];
+        const codes = new Map<number, number>();
+        for (let i = 0; i < 300; i++) {
+          const six = prng.u32() % 3 === 0;
+          const dst = six ? v6(`2001:db8:${(prng.u32() % 4 + 8).toString(16)}${(prng.u32() % 16).toString(16)}${(prng.u32() % 16).toString(16)}:${(prng.u32() % 65536).toString(16)}::${(prng.u32() % 65536).toString(16)}`)
+            : Uint8Array.of(10, prng.u32() % 4 === 0 ? prng.u32() % 3 : prng.u32() % 256, prng.u32() % 256, prng.u32() % 256);
+          const flags = [0, 0, FL.SKIP_NEIGH, FL.SRC, FL.OUTPUT, FL.DIRECT][prng.u32() % 6]!;
+          const ifi = [1, 10, 12][prng.u32() % 3]!;
+          const f = fibFrame(six ? AF.INET6 : AF.INET, dst, ifi, flags, prng.u32() % 4 === 0 ? 1400 + (prng.u32() % 200) : 0, 0, 0, 82);
+          const kr = must(await kern.testRun(kfd, f, 200));
+          const tr = runner.run(fd, { dataIn: f, dataSizeOut: 200 });
+          const kd = Buffer.from(kr.dataOut).toString('hex');
+          const td = Buffer.from(tr.dataOut!).toString('hex');
+          codes.set(kr.retval | 0, (codes.get(kr.retval | 0) ?? 0) + 1);
+          if (kr.retval !== tr.retval || kd !== td) diffs.push(`${Buffer.from(dst).toString('hex')} if${ifi} flags${flags}: kernel ${kr.retval | 0} ${kd.slice(28, 164)} tcbpf ${tr.retval | 0} ${td.slice(28, 164)}`);
+        }
+        expect(diffs).toEqual([]);
+        console.log(`seed ${seed}: ${refused} route commands refused by both; 300/300 lookups agree; return codes ${[...codes].sort((a, b) => a[0] - b[0]).map(([c, n]) => `${c}:${n}`).join(' ')}`);
+        expect(refused).toBeLessThan(20);
+        expect(codes.get(0) ?? 0).toBeGreaterThan(20);
+      } finally {
+        kern?.close();
+        netns.close();
+      }
+    }, 60_000);
+  }
+});
