@@ -7,10 +7,11 @@
 // packages implement it, cls_bpf (@tcbpf/cls-bpf) on one bpf() per kernel with
 // tc's `obj` loading (iproute2 lib/bpf_libbpf.c), the IPv4 layer of
 // ipv4-input.ts and netdevsim ports' hardware path (@tcbpf/offload-sim).
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { KernelError } from '@tcbpf/base';
-import { instantiateObject, loadElfObject, selectProgram, tcBpfSyscall } from '@tcbpf/bpf-skb';
+import { BpfFs, instantiateObject, loadElfObject, selectProgram, tcBpfSyscall } from '@tcbpf/bpf-skb';
 import { createClsBpfOps, type ClsBpfHead } from '@tcbpf/cls-bpf';
 import type { BpfSyscall } from '@tcbpf/ebpf';
 import { HOOK, PcapWriter, SkBuff, readCaptureFile, type DropReason, type NetDevice } from '@tcbpf/skb';
@@ -124,6 +125,10 @@ export class Scenario {
   readonly kernel: TcKernel;
   /** The kernel's bpf() (one per scenario kernel): tc `obj` programs and their maps live here. */
   readonly bpf: BpfSyscall;
+  /** The bpffs (/sys/fs/bpf) tc pins maps in; handles are map fds of `bpf`. */
+  readonly bpffs = new BpfFs<number>();
+  /** fds the current line's tc opened (closed when the line ends, as when tc exits). */
+  readonly #loaderFds: number[] = [];
   /** netdevsim devices created by the scenario (`echo ... > /sys/bus/netdevsim/new_device`). */
   readonly netdevsim: NetdevsimControl;
   readonly nets = new Map<string, TcNet>();
@@ -221,13 +226,20 @@ export class Scenario {
    * What tc 6.1 does for `obj FILE sec NAME` (lib/bpf_libbpf.c load_bpf_object):
    * open the object, load only the programs of that section (with the maps),
    * and hand the first one's fd to cls_bpf with the annotation "FILE:[SEC]".
-   * The fds stay open (tc's would close at exit; the filter holds the program).
+   * The loader's fds are closed once the line ran (tc exits): the filter holds
+   * its program and the program its maps; pinned maps stay in the bpffs.
    */
   #loadObject(file: string, section: string): { fd: number; name: string } {
     const path = resolve(this.#opts.inDir, file);
-    const obj = loadElfObject(new Uint8Array(readFileSync(path)), { fileName: basename(file) });
+    const bytes = new Uint8Array(readFileSync(path));
+    const obj = loadElfObject(bytes, { fileName: basename(file) });
     const spec = selectProgram(obj, { section });
-    const loaded = instantiateObject(this.bpf, obj, { programs: (p) => p.section === section });
+    // pinned maps go to (or are reused from) the scenario's bpffs, as tc pins them under /sys/fs/bpf/tc
+    const objectHash = createHash('sha1').update(bytes).digest('hex');
+    const loaded = instantiateObject(this.bpf, obj, { programs: (p) => p.section === section, fs: this.bpffs, pin: { objectHash } });
+    const pinned = new Set(loaded.pins.map((p) => p.map));
+    for (const [name, fd] of loaded.maps) if (!pinned.has(name)) this.#loaderFds.push(fd);
+    for (const fd of loaded.programs.values()) this.#loaderFds.push(fd);
     const fd = loaded.programs.get(spec.name);
     if (fd === undefined) throw new KernelError('ENOENT', `program "${spec.name}" was not loaded`, { where: `section "${section}"` });
     return { fd, name: `${basename(file)}:[${section}]` };
@@ -296,6 +308,7 @@ export class Scenario {
     try {
       this.#dispatch(a);
     } catch (e) {
+      this.#closeLoaderFds();
       if (e instanceof UsageError) throw new ScenarioError(file, lineNo, e.col, e.message);
       if (KernelError.isInstance(e)) {
         // libnetlink's nl_dump_ext_ack: `Error: MSG` with a final period added when missing
@@ -304,6 +317,13 @@ export class Scenario {
       }
       throw e;
     }
+    this.#closeLoaderFds();
+  }
+
+  /** The loading tc process exits: its bpf() fds are closed (a refused filter's program is freed). */
+  #closeLoaderFds(): void {
+    for (const fd of this.#loaderFds) this.bpf.close(fd);
+    this.#loaderFds.length = 0;
   }
 
   #netOpt(a: Args): TcNet {

@@ -134,6 +134,20 @@ describe('cls_bpf eBPF objects in scenarios (obj FILE sec NAME)', () => {
     expect(b.trace).toEqual(a.trace);
   });
 
+  it('tc\'s fds close when its line ends: the filter keeps its program and map alive; a refused filter frees them', () => {
+    const sc = new Scenario({ outDir: tmp, inDir: PROGS });
+    ['ip link add va type dummy', 'tc qdisc add dev va clsact', 'tc filter add dev va egress bpf da obj parse_classify.o sec tc'].forEach((l, i) => sc.exec('f', i + 1, l));
+    const alive = (): number[] => [1, 2, 3, 4].filter((id) => sc.bpf.progById(id) !== undefined);
+    expect(alive()).toEqual([1]);
+    expect(sc.bpf.progByFd(3)).toBeUndefined(); // no loader fd left open
+    expect(classPackets(sc)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    // parent 1: does not exist: the kernel refuses the filter and the program tc loaded for it is freed
+    expect(() => sc.exec('f', 4, 'tc filter add dev va parent 1: bpf da obj parse_classify.o sec tc')).toThrow(ScenarioError);
+    expect(alive()).toEqual([1]);
+    sc.exec('f', 5, 'tc filter del dev va egress');
+    expect(alive()).toEqual([]);
+  });
+
   it('a missing section or object is a scenario error naming the file', () => {
     const run = (l: string): string => {
       try {
