@@ -11,7 +11,7 @@ import type { JitRuntime } from '@tcbpf/jit';
 import type { TcNet } from '@tcbpf/tcf';
 import { BpfOffload } from './bpf-offload.js';
 import { HW_PROFILES, type HwProfile, type HwProfileName } from './hw-profile.js';
-import { NsimDev } from './nsim-dev.js';
+import { NsimDev, type NsimPort } from './nsim-dev.js';
 
 const INT_MAX = 0x7fffffff;
 const U32 = 4294967296;
@@ -139,6 +139,12 @@ export class NsimBus {
   /** The device with this id. */
   device(id: number): NsimDev | undefined {
     return this.#devs.get(id);
+  }
+
+  /** The port with this ifindex (for `ethtool -K <dev> ...` and debugfs by device name). */
+  port(ifindex: number): NsimPort | undefined {
+    for (const d of this.#devs.values()) for (const p of d.ports) if (p.ifindex === ifindex) return p;
+    return undefined;
   }
 
   /** Every device, by id. */

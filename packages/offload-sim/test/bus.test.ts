@@ -55,6 +55,8 @@ describe('the bus', () => {
       expect(p.bpfOffloadedId).toBe(0);
     }
     expect(dev.knobs).toEqual({ bpfBindAccept: true, bpfBindVerifierDelay: 0, bpfBindVerifierAccept: true });
+    expect(bus.port(dev.ports[1]!.ifindex)).toBe(dev.ports[1]);
+    expect(bus.port(1)).toBeUndefined();
     expect(Object.isFrozen(NSIM_DEV_KNOB_DEFAULTS) && Object.isFrozen(NSIM_PORT_KNOB_DEFAULTS)).toBe(true);
     expect(bus.offload).toBeNull();
   });
