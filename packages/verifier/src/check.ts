@@ -1618,7 +1618,11 @@ export class Checker {
         if (ref !== 0) st.refs = st.refs.filter((x) => x.id !== ref);
         return;
       }
-      r.type = r.type === T.PTR_TO_MAP_VALUE_OR_NULL ? T.PTR_TO_MAP_VALUE : r.type === T.PTR_TO_MEM_OR_NULL ? T.PTR_TO_MEM : T.PTR_TO_SOCK_COMMON;
+      // a map-in-map value is the inner map (map->inner_map_meta)
+      if (r.type === T.PTR_TO_MAP_VALUE_OR_NULL && r.map?.inner !== undefined) {
+        r.type = T.CONST_PTR_TO_MAP;
+        r.map = r.map.inner;
+      } else r.type = r.type === T.PTR_TO_MAP_VALUE_OR_NULL ? T.PTR_TO_MAP_VALUE : r.type === T.PTR_TO_MEM_OR_NULL ? T.PTR_TO_MEM : T.PTR_TO_SOCK_COMMON;
       if (r.refObjId === 0) r.id = 0;
     };
     for (const f of st.frames) {

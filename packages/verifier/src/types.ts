@@ -114,6 +114,8 @@ export interface MapDescriptor {
   readonly valueSize: number;
   readonly maxEntries: number;
   readonly flags?: number;
+  /** inner_map_meta of ARRAY_OF_MAPS / HASH_OF_MAPS: a non-NULL lookup result is a pointer to this map. */
+  readonly inner?: MapDescriptor;
 }
 
 /** BTF func linkage (`enum btf_func_linkage`): BTF_FUNC_STATIC, BTF_FUNC_GLOBAL, BTF_FUNC_EXTERN. */
