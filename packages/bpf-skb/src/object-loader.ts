@@ -6,11 +6,15 @@
 // pinning with reuse of compatible pinned maps): a BpfObject description
 // becomes real maps and programs in a @tcbpf/ebpf BpfSyscall. A failure
 // closes every fd it opened and unpins nothing it did not pin (nothing half-applied).
+// Programs of objects with BTF get func_info (bpf_prog_load with
+// prog_btf_fd/func_info), which callbacks (BPF_PSEUDO_FUNC) need.
 import { KernelError } from '@tcbpf/base';
 import type { BpfSyscall } from '@tcbpf/ebpf';
 import { BPF_MAP_TYPE, BPF_PROG_TYPE } from '@tcbpf/uapi';
+import { BTF_FUNC_LINKAGE, type FuncInfo } from '@tcbpf/verifier';
 import type { BpfObject, BpfProgramSpec } from './elf/bpf-object.js';
 import { planPins, type BpfFs, type PinOptions, type PinPlan } from './elf/bpffs.js';
+import { TcBpfSyscall } from './frozen-maps.js';
 import type { BpfMapSpec } from './elf/maps.js';
 import { loadTcProgram } from './sched-cls.js';
 
@@ -89,6 +93,8 @@ export function instantiateObject(sys: BpfSyscall, obj: BpfObject, opts: Instant
       mapFds.set(m.name, fd);
       try {
         if (m.initialValue !== undefined) sys.mapUpdateElem(fd, u32le(0), m.initialValue, 0);
+        // libbpf freezes .rodata once its initial value is written (bpf_object__populate_internal_map)
+        if (m.readonly && sys instanceof TcBpfSyscall) sys.mapFreeze(fd);
       } catch (e) {
         throw new KernelError(KernelError.isInstance(e) ? e.errno : 'EINVAL', `map "${m.name}": initial value: ${KernelError.isInstance(e) ? e.extack : String(e)}`, { where: `map "${m.name}"` });
       }
@@ -111,7 +117,8 @@ export function instantiateObject(sys: BpfSyscall, obj: BpfObject, opts: Instant
       }
       let loaded;
       try {
-        loaded = loadTcProgram(sys, { progType: progTypeOf(p, dflt), insns, license: obj.license, name: p.name.slice(0, 15) });
+        const funcInfo = funcInfoOf(obj, p);
+        loaded = loadTcProgram(sys, { progType: progTypeOf(p, dflt), insns, license: obj.license, name: p.name.slice(0, 15), ...(funcInfo === undefined ? {} : { funcInfo }) });
       } catch (e) {
         if (!KernelError.isInstance(e)) throw e;
         throw new KernelError(e.errno, `program "${p.name}": ${e.extack}${e.insn === undefined ? '' : ` (insn ${e.insn})`}`, { where: `section "${p.section}"`, cause: e });
@@ -152,4 +159,17 @@ export function instantiateObject(sys: BpfSyscall, obj: BpfObject, opts: Instant
     }
     throw e;
   }
+}
+
+/**
+ * The func_info libbpf passes with an object that has BTF and .BTF.ext func
+ * records: one record per function of the linked program (the program, then
+ * its subprograms by start), linkage from the function's symbol binding
+ * (clang emits BTF_FUNC_GLOBAL for non-static functions). undefined without BTF.
+ */
+function funcInfoOf(obj: BpfObject, p: BpfProgramSpec): FuncInfo[] | undefined {
+  if (!obj.hasBtf || obj.btfExt === undefined || obj.btfExt.funcInfoLen === 0) return undefined;
+  const subs = [...p.subprograms].sort((a, b) => a.start - b.start);
+  return [{ insnOff: 0, linkage: p.global ? BTF_FUNC_LINKAGE.GLOBAL : BTF_FUNC_LINKAGE.STATIC },
+    ...subs.map((s) => ({ insnOff: s.start, linkage: s.global ? BTF_FUNC_LINKAGE.GLOBAL : BTF_FUNC_LINKAGE.STATIC }))];
 }

@@ -7,9 +7,10 @@
 // rewritten (convert_ctx_accesses) in the executable image while @tcbpf/ebpf
 // loads it (the tag stays that of the instructions as loaded).
 import { KernelError } from '@tcbpf/base';
-import { BASE_HELPERS, BpfSyscall, decodeInsns, makeProgType, type HelperEnv, type ProgTypeOps } from '@tcbpf/ebpf';
+import { BASE_HELPERS, type BpfSyscall, decodeInsns, makeProgType, type BpfMap, type HelperEnv, type ProgTypeOps } from '@tcbpf/ebpf';
 import { BPF_FUNC_NAMES, BPF_PROG_TYPE } from '@tcbpf/uapi';
-import { SCHED_CLS_OPS, rewriteCtxAccesses, verify, type MapDescriptor } from '@tcbpf/verifier';
+import { SCHED_CLS_OPS, rewriteCtxAccesses, verify, type FuncInfo, type MapDescriptor } from '@tcbpf/verifier';
+import { TcBpfSyscall } from './frozen-maps.js';
 import { TC_HELPERS } from './helpers/tc-helpers.js';
 import { SkbRunState } from './skb-run-state.js';
 
@@ -56,9 +57,9 @@ export function implementedTcHelpers(): number[] {
   return ALL_TC_HELPERS.map((h) => h.proto.id).sort((a, b) => a - b);
 }
 
-/** A BpfSyscall with the SCHED_CLS and SCHED_ACT types registered. */
-export function tcBpfSyscall(opts: ConstructorParameters<typeof BpfSyscall>[0] = {}): BpfSyscall {
-  return new BpfSyscall({ ...opts, progTypes: [SCHED_CLS, SCHED_ACT, ...(opts.progTypes ?? [])] });
+/** A BpfSyscall (with BPF_MAP_FREEZE: {@link TcBpfSyscall}) with the SCHED_CLS and SCHED_ACT types registered. */
+export function tcBpfSyscall(opts: ConstructorParameters<typeof BpfSyscall>[0] = {}): TcBpfSyscall {
+  return new TcBpfSyscall({ ...opts, progTypes: [SCHED_CLS, SCHED_ACT, ...(opts.progTypes ?? [])] });
 }
 
 /** What {@link loadTcProgram} takes (BPF_PROG_LOAD fields). */
@@ -69,6 +70,11 @@ export interface TcProgLoadAttr {
   readonly insns: Uint8Array;
   readonly license: string;
   readonly name?: string;
+  /**
+   * func_info with each function's BTF linkage (what libbpf passes with the
+   * object's BTF). Callbacks (BPF_PSEUDO_FUNC) are refused without it, as by the kernel.
+   */
+  readonly funcInfo?: readonly FuncInfo[];
 }
 
 /** The result of a load: the fd plus the verifier's statistics. */
@@ -102,11 +108,15 @@ export function loadTcProgram(sys: BpfSyscall, attr: TcProgLoadAttr): TcProgLoad
       throw new KernelError('EINVAL', `helper bpf_${BPF_FUNC_NAMES[id] ?? id}#${id} is offered by Linux 6.18 to ${ops.name} programs but not implemented by tcbpf`, { insn: i });
     }
   }
+  const desc = (m: BpfMap): MapDescriptor => {
+    const inner = (m as { readonly inner?: BpfMap }).inner;
+    return { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, ...(inner === undefined ? {} : { inner: desc(inner) }) };
+  };
   const maps = (fd: number): MapDescriptor | undefined => {
     const m = sys.mapByFd(fd);
-    return m === undefined ? undefined : { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags };
+    return m === undefined ? undefined : desc(m);
   };
-  const res = verify(b, { progType: SCHED_CLS_OPS, license: attr.license, maps });
+  const res = verify(b, { progType: SCHED_CLS_OPS, license: attr.license, maps, ...(attr.funcInfo === undefined ? {} : { funcInfo: attr.funcInfo }) });
   if (!res.ok) throw new KernelError(res.errno as 'EINVAL', res.message || `verifier refused the program (${res.errno})`, { insn: res.insn });
   // The program is loaded as given (its tag is computed over these
   // instructions); the context-access rewrite only changes the executable image.

@@ -10,7 +10,6 @@ import { FIXTURES, kernelProgTag, readFixture } from './fixture-objects.js';
 
 describe('program tag of loadTcProgram', () => {
   for (const f of FIXTURES) {
-    if (f === 'callbacks.o') continue; // refused by name (bpf_loop), see sched-cls.test.ts
     it(`${f}: every program's tag equals progTag of the ELF loader's instructions`, () => {
       const obj = loadElfObject(readFixture(f), { fileName: f });
       const sys = tcBpfSyscall();

@@ -1,6 +1,6 @@
 // SCHED_CLS/SCHED_ACT without the kernel: object instantiation (every fixture
-// tc accepts loads here too, except callbacks.o whose bpf_loop is refused by
-// name), pinning into the simulated bpffs with reuse, nothing half-applied on
+// tc accepts loads here too; callbacks need the object's BTF func_info and are
+// refused without it, as by the kernel), pinning into the simulated bpffs with reuse, nothing half-applied on
 // failure, LD_ABS, test-run rules that need no kernel (repeat accumulates,
 // duration from the simulated clock, fields not copied back).
 import { KernelError, SimClock } from '@tcbpf/base';
@@ -22,16 +22,9 @@ function prog(text: string): Uint8Array {
 
 describe('instantiateObject', () => {
   for (const f of FIXTURES) {
-    it(`${f}: ${f === 'callbacks.o' ? 'refused, naming bpf_loop' : 'every map and program is created'}`, () => {
+    it(`${f}: every map and program is created`, () => {
       const obj = loadElfObject(readFixture(f), { fileName: f });
       const sys = tcBpfSyscall();
-      if (f === 'callbacks.o') {
-        const e = expectKernelError(() => instantiateObject(sys, obj), 'EINVAL', /helper bpf_loop#181 is offered by Linux 6\.18 to sched_cls programs but not implemented by tcbpf/);
-        expect(e.where).toBe('section "tc"');
-        // nothing half-applied: no map survives the failed load
-        expect(() => sys.map(3)).toThrow(/not a map/);
-        return;
-      }
       const lo = instantiateObject(sys, obj);
       expect([...lo.maps.keys()].sort()).toEqual(obj.maps.map((m) => m.name).sort());
       expect([...lo.programs.keys()].sort()).toEqual(obj.programs.map((p) => p.name).sort());
@@ -154,5 +147,23 @@ describe('runs without an SkbRunState', () => {
     sys.mem.bind(REGION.CTX, 'ctx', new Uint8Array(216));
     sys.interpreter.runCtx = undefined;
     expect(sys.run(sys.prog(fd), AddressSpace.hiOf(REGION.CTX), 0)).toBe(RUN_STATUS.FAULT);
+  });
+});
+
+describe('callbacks need BTF func_info', () => {
+  it('a bpf_loop program loaded without func_info is refused as by the kernel ("missing btf func_info"); with it, it loads', () => {
+    const obj = loadElfObject(readFixture('callbacks.o'), { fileName: 'callbacks.o' });
+    const p = obj.programs[0]!;
+    const sys = tcBpfSyscall();
+    const lo = instantiateObject(sys, obj, { programs: () => false });
+    const insns = p.insns.slice();
+    const dv = new DataView(insns.buffer);
+    for (const r of p.mapRelocs) dv.setInt32(r.insn * 8 + 4, lo.maps.get(r.map)!, true);
+    expectKernelError(() => loadTcProgram(sys, { insns, license: 'GPL' }), 'EINVAL', 'missing btf func_info');
+    const funcInfo = [{ insnOff: 0, linkage: 1 }, ...p.subprograms.map((s) => ({ insnOff: s.start, linkage: s.global ? 1 : 0 }))];
+    expect(loadTcProgram(sys, { insns, license: 'GPL', funcInfo }).fd).toBeGreaterThan(0);
+    // a callback with global linkage is refused
+    const globalCb = funcInfo.map((f) => ({ ...f, linkage: 1 }));
+    expectKernelError(() => loadTcProgram(sys, { insns, license: 'GPL', funcInfo: globalCb }), 'EINVAL', 'callback function not static');
   });
 });

@@ -39,6 +39,8 @@ export interface BpfSubprogram {
   /** First instruction of the subprogram in the program's `insns`. */
   readonly start: number;
   readonly insnCount: number;
+  /** STB_GLOBAL (BTF_FUNC_GLOBAL linkage); false for `static` functions. */
+  readonly global: boolean;
 }
 
 /** One entry program with its subprograms linked in. */
@@ -451,7 +453,7 @@ function linkProgram(main: RawProg, subs: readonly RawProg[]): { insns: Uint8Arr
         placed.set(sub, start);
         chunks.push(sub.insns);
         total += sub.insnCnt;
-        subprograms.push(Object.freeze({ name: sub.name, start, insnCount: sub.insnCnt }));
+        subprograms.push(Object.freeze({ name: sub.name, start, insnCount: sub.insnCnt, global: sub.global }));
         for (const r of sub.mapRelocs) mapRelocs.push(Object.freeze({ ...r, insn: r.insn + start }));
         walk(sub, start);
       }
