@@ -2,11 +2,13 @@
 // deletes and a second freeze), reads and program writes go on. Compared with
 // the kernel through bpftool on a pinned map (root and bpftool needed).
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { KernelError } from '@tcbpf/base';
 import { BPF_MAP_TYPE } from '@tcbpf/uapi';
 import { hasTool, kernelOracle } from '@tcbpf/testing';
 import { describe, expect, it } from 'vitest';
-import { SCHED_ACT, SCHED_CLS, TcBpfSyscall } from '../src/index.js';
+import { SCHED_ACT, SCHED_CLS, TcBpfSyscall, instantiateObject, loadElfObject, tcBpfSyscall } from '../src/index.js';
+import { PROGS_DIR } from './fixture-objects.js';
 
 const u32 = (n: number): Uint8Array => Uint8Array.of(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
 
@@ -90,4 +92,22 @@ describe.skipIf(why !== '')(`BPF_MAP_FREEZE agrees with the kernel (kernel: ${wh
       expect(modelSteps(type)).toEqual(kernelSteps(type));
     });
   }
+});
+
+describe('instantiateObject freezes .rodata like libbpf', () => {
+  it('redirect_global.o: .rodata is frozen (syscall writes EPERM), .data and .bss are not', () => {
+    const file = `${PROGS_DIR}redirect_global.o`;
+    const obj = loadElfObject(new Uint8Array(readFileSync(file)), { fileName: file });
+    const sys = tcBpfSyscall();
+    const loaded = instantiateObject(sys, obj);
+    const byKind = (suffix: string): number => [...loaded.maps].find(([n]) => n.endsWith(suffix))![1];
+    const ro = byKind('.rodata');
+    expect(sys.mapIsFrozen(ro)).toBe(true);
+    expect(errnoOf(() => sys.mapUpdateElem(ro, u32(0), new Uint8Array(sys.map(ro).valueSize)))).toBe('EPERM');
+    for (const k of ['.data', '.bss']) {
+      const fd = byKind(k);
+      expect(sys.mapIsFrozen(fd)).toBe(false);
+      expect(errnoOf(() => sys.mapUpdateElem(fd, u32(0), new Uint8Array(sys.map(fd).valueSize)))).toBe('ok');
+    }
+  });
 });
