@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { instantiateObject, loadElfObject, tcBpfSyscall } from '@tcbpf/bpf-skb';
+import { JitRuntime } from '@tcbpf/jit';
 import { createClsBpfOps } from '../src/index.js';
 import { TCF_ALL_KINDS, TcClient, TcKernel } from '@tcbpf/tcf';
 import { TCA_BPF } from '@tcbpf/uapi';
@@ -28,7 +29,9 @@ it('README example: a da classic filter is added and dumped', () => {
 
 it('README example: an eBPF program by fd is added, survives close(fd) and is dumped', () => {
   const bpf = tcBpfSyscall();
-  const kernel = new TcKernel({ kinds: { ...TCF_ALL_KINDS, classifiers: [...TCF_ALL_KINDS.classifiers, createClsBpfOps({ bpf })] } });
+  const jit = new JitRuntime(bpf, bpf.interpreter); // jit.enable: net.core.bpf_jit_enable (1)
+  const ops = createClsBpfOps({ bpf, jit });
+  const kernel = new TcKernel({ kinds: { ...TCF_ALL_KINDS, classifiers: [...TCF_ALL_KINDS.classifiers, ops] } });
   const net = kernel.addNet();
   const [va] = net.addVethPair('va', 'vb');
   const tc = new TcClient(net.socket());
@@ -43,6 +46,8 @@ it('README example: an eBPF program by fd is added, survives close(fd) and is du
       w.u32(TCA_BPF.FLAGS, 1);
     },
   });
+  const id = bpf.prog(fd).id;
   bpf.close(fd);
   expect(tc.filter('dump', { ifindex: va.ifindex, parent: 0xfffffff2 }).length).toBe(2);
+  expect(ops.progShow(id)).toEqual({ id, name: 'classify', tag: '6d166b12f0f021d9', jited: true });
 });
