@@ -5,6 +5,8 @@
 // filter's actions (tcf_exts_hw_stats_update), where `tc -s filter show`
 // reads them.
 import { describe, expect, it } from 'vitest';
+import { fc, test } from '@fast-check/vitest';
+import { fuzzRuns } from '@tcbpf/testing';
 import { gactSpec, writeActions, type IngressPriv } from '@tcbpf/tcf';
 import { TC_ACT } from '@tcbpf/uapi';
 import { clsBpfUpdateDevHwStats } from '../src/index.js';
@@ -137,4 +139,23 @@ describe('hardware datapath', () => {
     expect(s.port.bpfOffloadedId).toBe(0);
     expect(traffic(s, 2, 2)).toBe(4);
   });
+});
+
+describe('hardware datapath under random frames', () => {
+  const s = makeNsim();
+  s.port.setHwTcOffload(true);
+  expect(tcBpf(s, { da: true, skipSw: true, insns: lenProg(TC_ACT.SHOT, TC_ACT.OK) }).ok).toBe(true);
+  test.prop([fc.array(fc.uint8Array({ minLength: 0, maxLength: 300 }), { maxLength: 20 })], { numRuns: fuzzRuns(200, 20_000) })(
+    'fuzz: any frames: never throws, the host gets exactly the frames of at least 14 bytes up to 100 bytes, counters add up',
+    (frames) => {
+      const c = s.port.hw.counters!;
+      const [p0, b0, d0] = [c.packets, c.bytes, c.drops];
+      let got = 0;
+      for (const f of frames) if (s.port.receive(f)) got++;
+      expect(got).toBe(frames.filter((f) => f.length >= 14 && f.length <= 100).length);
+      expect(c.packets - p0).toBe(frames.length);
+      expect(c.bytes - b0).toBe(frames.reduce((a, f) => a + f.length, 0));
+      expect(c.drops - d0).toBe(frames.filter((f) => f.length > 100).length);
+    },
+  );
 });
