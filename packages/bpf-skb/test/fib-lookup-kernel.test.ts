@@ -11,7 +11,7 @@ import { NetNamespace, type NetDevice } from '@tcbpf/skb';
 import { Netns, bpfOracle, bpfOracleIn, kernelOracle, must, type BpfOracle } from '@tcbpf/testing';
 import { AF, BPF_FIB_LOOKUP as FL, NUD, RTN, RT_TABLE } from '@tcbpf/uapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TcTestRunner, instantiateObject, loadElfObject, tcBpfSyscall } from '../src/index.js';
+import { SKB_OFF, TcTestRunner, instantiateObject, loadElfObject, tcBpfSyscall } from '../src/index.js';
 import { loadIntoKernel } from './kernel-object.js';
 import { PROGS_DIR } from './fixture-objects.js';
 
@@ -325,6 +325,25 @@ describe.skipIf(!ok)(`bpf_fib_lookup / bpf_check_mtu agree with the kernel in a 
     const f = fibFrame(AF.INET, v4('10.1.0.2'), 10, 0, 0, 0, 0, 82);
     await compare('fib_short', [{ frame: f, what: 'short' }]);
   });
+
+  it('bpf_check_mtu and bpf_fib_lookup on GSO skbs (ctx_in gso_size): SEGS validation, forwardable', async () => {
+    const diffs: string[] = [];
+    let n = 0;
+    for (const gso of [0, 500, 1400, 1500, 1600, 9000]) {
+      for (const q of [...mtuQueries().filter((x) => x.frame.length > 1000), ...queries().filter((x) => x.frame.length > 1000).slice(0, 40)]) {
+        const prog = q.what.startsWith('check_mtu') ? 'mtu_probe' : 'fib_probe';
+        const ctx = new Uint8Array(192);
+        new DataView(ctx.buffer).setUint32(SKB_OFF.gso_size, gso, true);
+        new DataView(ctx.buffer).setUint32(SKB_OFF.gso_segs, gso === 0 ? 0 : 2, true);
+        const kr = must(await kern.testRun(kprogs.get(prog)!, q.frame, q.frame.length + 64, ctx, 192));
+        const tr = runner.run(loaded.programs.get(prog)!, { dataIn: q.frame, dataSizeOut: q.frame.length + 64, ctxIn: ctx, ctxSizeOut: 192 });
+        n++;
+        if (kr.retval !== tr.retval || Buffer.compare(kr.dataOut, tr.dataOut!) !== 0) diffs.push(`gso ${gso} ${q.what}: kernel ${kr.retval | 0} tcbpf ${tr.retval | 0}`);
+      }
+    }
+    expect(diffs).toEqual([]);
+    console.log(`GSO: ${n}/${n} check_mtu/fib_lookup runs agree`);
+  }, 60_000);
 
   it('bpf_check_mtu: return code and mtu_len for devices, lengths, len_diff and flags', async () => {
     const r = await compare('mtu_probe', mtuQueries());

@@ -153,11 +153,9 @@ function skbFibLookup(env: HelperEnv): number {
   return setR0(env, rc);
 }
 
-/** skb_gso_validate_network_len(skb, mtu) for the skbs test-run and the datapath build (no gso_type). */
+/** skb_gso_validate_network_len(skb, mtu) for skbs without a GSO type (skb_gso_transport_seglen is then gso_size). */
 function gsoNetworkLenOk(skb: SkBuff, mtu: number): boolean {
-  // skb_gso_transport_seglen is gso_size without a GSO type; an unset transport header is at head + 0xffff
-  const th = skb.transportHeader >= 0 ? skb.transportHeader : 0xffff;
-  const seglen = skb.gsoSize + (th - skb.networkHeader);
+  const seglen = skb.gsoSize + (skb.transportHeader - skb.networkHeader);
   return seglen <= mtu;
 }
 
@@ -188,7 +186,11 @@ function skbCheckMtu(env: HelperEnv): number {
   if (skbLen <= devLen) ret = BPF_MTU_CHK.RET_SUCCESS;
   else if (skb.gsoSize !== 0) {
     ret = BPF_MTU_CHK.RET_SUCCESS;
-    if ((flagsLo & BPF_MTU_CHK.SEGS) !== 0 && !gsoNetworkLenOk(skb, mtu)) ret = BPF_MTU_CHK.RET_SEGS_TOOBIG;
+    if ((flagsLo & BPF_MTU_CHK.SEGS) !== 0) {
+      // segments cannot be measured without a transport header: -EINVAL, mtu_len untouched
+      if (!skb.transportHeaderWasSet()) return setR0(env, EINVAL);
+      if (!gsoNetworkLenOk(skb, mtu)) ret = BPF_MTU_CHK.RET_SEGS_TOOBIG;
+    }
   }
   mv.setUint32(mp, mtu >>> 0, true);
   return setR0(env, ret);
