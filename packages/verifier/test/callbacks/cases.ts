@@ -131,9 +131,17 @@ export const CALLBACK_CASES: readonly CallbackCase[] = [
   mk('for-each-return-value', [forEachMain(), [movr(0, 3), exit()]], { maps: [ARRAY] }),
   mk('for-each-ctx-write-null', [forEachMain(false), [st(SZ.DW, 4, 0, 1), ...ret0]], { maps: [ARRAY] }),
   mk('main-returns-func', [[{ fn: 1, dst: 0 }, exit()], ret0]),
+  withImm(mk('loop-func-second-imm-nonzero', [loopMain([mov(1, 2)], false), ret0]), 3, 5),
   mk('func-info-count-mismatch', [loopMain([mov(1, 10)], false), ret0], { funcStarts: [0] }),
   mk('func-info-layout-mismatch', [loopMain([mov(1, 10)], false), ret0], { funcStarts: [0, 1] }),
 ];
+
+/** The case with the imm of instruction `at` replaced. */
+function withImm(c: CallbackCase, at: number, imm: number): CallbackCase {
+  const insns = c.insns.slice();
+  new DataView(insns.buffer).setInt32(at * 8 + 4, imm, true);
+  return { ...c, insns };
+}
 
 function alur0(d: number, s: number): Ins {
   return I(0x0f, d, s);
