@@ -98,8 +98,7 @@ export function checkStructure(insns: readonly Insn[], hooks: StructureHooks = {
       switch (ins.src) {
         case 0:
           break;
-        case 4: // BPF_PSEUDO_FUNC
-          if (nx.imm !== 0) fail(i, 'invalid bpf_ld_imm64 insn');
+        case 4: // BPF_PSEUDO_FUNC: the second imm is not checked (the JIT overwrites it with the address's upper half)
           break;
         case 1: // BPF_PSEUDO_MAP_FD / MAP_IDX: the second imm must be 0
         case 5:
