@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { KernelError } from '@tcbpf/base';
-import { BpfFs, instantiateObject, loadElfObject, selectProgram, tcBpfSyscall } from '@tcbpf/bpf-skb';
+import { BpfFs, instantiateObject, loadElfObject, selectProgram, tcBpfSyscall, type BpfObject, type BpfProgramSpec } from '@tcbpf/bpf-skb';
 import { createClsBpfOps, type ClsBpfHead } from '@tcbpf/cls-bpf';
 import type { BpfSyscall } from '@tcbpf/ebpf';
 import { HOOK, PcapWriter, SkBuff, readCaptureFile, type DropReason, type NetDevice } from '@tcbpf/skb';
@@ -218,7 +218,7 @@ export class Scenario {
       ifindex: (name) => net.devByName(name)?.ifindex ?? 0,
       ifname: (i) => net.ns.getByIndex(i)?.name ?? `if${i}`,
       path: (f) => resolve(this.#opts.inDir, f),
-      loadBpfObject: (file, section) => this.#loadObject(file, section),
+      loadBpfObject: (file, section, ifindex) => this.#loadObject(net, file, section, ifindex),
     };
   }
 
@@ -229,11 +229,12 @@ export class Scenario {
    * The loader's fds are closed once the line ran (tc exits): the filter holds
    * its program and the program its maps; pinned maps stay in the bpffs.
    */
-  #loadObject(file: string, section: string): { fd: number; name: string } {
+  #loadObject(net: TcNet, file: string, section: string, offloadIfindex: number): { fd: number; name: string } {
     const path = resolve(this.#opts.inDir, file);
     const bytes = new Uint8Array(readFileSync(path));
     const obj = loadElfObject(bytes, { fileName: basename(file) });
     const spec = selectProgram(obj, { section });
+    if (offloadIfindex !== 0) return { fd: this.#loadBound(net, obj, spec, offloadIfindex), name: `${basename(file)}:[${section}]` };
     // pinned maps go to (or are reused from) the scenario's bpffs, as tc pins them under /sys/fs/bpf/tc
     const objectHash = createHash('sha1').update(bytes).digest('hex');
     const loaded = instantiateObject(this.bpf, obj, { programs: (p) => p.section === section, fs: this.bpffs, pin: { objectHash } });
@@ -318,6 +319,35 @@ export class Scenario {
       throw e;
     }
     this.#closeLoaderFds();
+  }
+
+  /**
+   * A `skip_sw` filter's program, loaded bound to the device as tc does for
+   * offload (BPF_MAP_CREATE with map_ifindex for its maps, BPF_PROG_LOAD with
+   * prog_ifindex): through the netdevsim bus's offload registry, which runs the
+   * driver's checks. Objects with global data or map-in-map are not modelled.
+   */
+  #loadBound(net: TcNet, obj: BpfObject, spec: BpfProgramSpec, ifindex: number): number {
+    const dev = net.ns.getByIndex(ifindex);
+    const port = dev === undefined ? undefined : this.netdevsim.port(dev);
+    const off = port?.dev.offload ?? null;
+    // bpf_prog_dev_bound_init: the device must be offload-capable
+    if (port === undefined || off === null) throw new KernelError('EINVAL', `ifindex ${ifindex} is not an offload-capable device`, { where: 'prog_ifindex' });
+    const mapFds = new Map<string, number>();
+    for (const r of spec.mapRelocs) {
+      if (mapFds.has(r.map)) continue;
+      const m = obj.maps.find((x) => x.name === r.map);
+      if (m === undefined || m.initialValue !== undefined || m.innerMap !== undefined) throw new KernelError('EINVAL', `map "${r.map}": only plain maps can be offloaded here`, { where: `map "${r.map}"` });
+      const fd = off.mapCreate({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.kernelName, mapIfindex: ifindex });
+      mapFds.set(r.map, fd);
+      this.#loaderFds.push(fd);
+    }
+    const insns = spec.insns.slice();
+    const dv = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
+    for (const r of spec.mapRelocs) dv.setInt32(r.insn * 8 + 4, mapFds.get(r.map)!, true); // struct bpf_insn.imm, little-endian
+    const { fd } = off.progLoad({ insns, license: obj.license, name: spec.name.slice(0, 15), progIfindex: ifindex });
+    this.#loaderFds.push(fd);
+    return fd;
   }
 
   /** The loading tc process exits: its bpf() fds are closed (a refused filter's program is freed). */

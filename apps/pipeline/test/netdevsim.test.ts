@@ -59,6 +59,32 @@ describe('netdevsim ports in scenarios', () => {
     expect(new Set(sw.map((e) => e.result))).toEqual(new Set(['unspec']));
   });
 
+  it('obj ... skip_sw: tc loads the eBPF program bound to the port; the hardware runs it and its bound map counts', () => {
+    const sc = new Scenario({ outDir: tmp, inDir: examples });
+    [...NSIM, 'ip netns exec right ethtool -K eth0 hw-tc-offload on', 'tc -n right qdisc add dev eth0 ingress',
+      'tc -n right filter add dev eth0 ingress prio 1 bpf skip_sw da obj offload_drop_ipv6.o sec tc',
+      'replay -n right dev eth0 ingress traffic.pcap'].forEach((l, i) => sc.exec('o', i + 1, l));
+    const r = sc.finish();
+    const frames = [...decodeCapture([readFileSync(join(examples, 'traffic.pcap'))])];
+    const v6 = frames.filter((f) => f.data[12] === 0x86 && f.data[13] === 0xdd).length;
+    expect(r.offload).toEqual([{ ns: 'right', dev: 'eth0', hwPackets: frames.length, hwDrops: v6 }]);
+    const port = sc.netdevsim.ports()[0]!;
+    expect(port.bpfOffloadedId).toBeGreaterThan(0);
+    // the bound map "verdicts": slot 0 passed, slot 1 dropped (u64, little-endian)
+    const prog = sc.bpf.progById(port.bpfOffloadedId)!;
+    const m = prog.usedMaps[0]!;
+    const slot = (k: number): number => {
+      const key = new Uint8Array(4);
+      new DataView(key.buffer).setUint32(0, k, true);
+      const v = m.lookup(key);
+      return new DataView(v.buffer, v.byteOffset, v.byteLength).getUint32(0, true);
+    };
+    expect([slot(0), slot(1)]).toEqual([frames.length - v6, v6]);
+    // netdevsim offloads maps of at most 2 entries: demo_classify.o's 3-entry map is refused at load
+    const big = fail([...NSIM, 'ip netns exec right ethtool -K eth0 hw-tc-offload on', 'tc -n right qdisc add dev eth0 ingress', 'tc -n right filter add dev eth0 ingress bpf skip_sw da obj demo_classify.o sec tc']);
+    expect(big.message).toMatch(/^n\.tcbpf:6:\d+: demo_classify\.o: Cannot allocate memory \(ENOMEM\)$/);
+  });
+
   it('the driver\'s refusals: offload disabled, unbound programs rejected (kernel errno and extack)', () => {
     const off = fail([...NSIM, 'tc -n right qdisc add dev eth0 ingress', `tc -n right filter add dev eth0 ingress bpf skip_sw da bytecode '${DROP_V6}'`]);
     expect(off.message).toBe('n.tcbpf:5:1: Error: TC offload is disabled on net device. (EOPNOTSUPP)');

@@ -17,9 +17,13 @@ export interface TcEnv {
   /**
    * `obj FILE [sec NAME]`: load the object's program as tc does through libbpf and
    * return its fd (in the kernel's bpf() instance) and the TCA_BPF_NAME annotation
-   * `FILE:[SEC]`. Absent: eBPF objects cannot be loaded (usage error).
+   * `FILE:[SEC]`; `offloadIfindex` non-zero (a `skip_sw` filter) loads it bound to
+   * that device (prog_ifindex), as tc does for offload. Absent: eBPF objects cannot
+   * be loaded (usage error).
    */
-  readonly loadBpfObject?: (file: string, section: string) => { readonly fd: number; readonly name: string };
+  readonly loadBpfObject?: (file: string, section: string, offloadIfindex: number) => { readonly fd: number; readonly name: string };
+  /** The filter command's `dev` (set while its options are parsed). */
+  readonly dev?: string;
 }
 
 /** One action kind: its argument parser (writes TCA_ACT_OPTIONS) and printer. */

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { KernelError } from '@tcbpf/base';
 import { parseBytecode, parseBytecodeFile } from '@tcbpf/cbpf';
-import { TCA, TCA_BPF, TCA_BPF_FLAG, TCA_MATCHALL, TC_H } from '@tcbpf/uapi';
+import { ERRNO_TEXT, TCA, TCA_BPF, TCA_BPF_FLAG, TCA_MATCHALL, TC_H } from '@tcbpf/uapi';
 import { parseAttrs, type NlWriter } from '@tcbpf/tcf';
 import { type Args, UsageError } from './args.js';
 import { parseActions, printActions, type TcEnv } from './tc-action.js';
@@ -82,13 +82,14 @@ const bpf: FilterKind = Object.freeze({
     let gen = 0;
     let ops: { code: number; jt: number; jf: number; k: number }[] | null = null;
     let ebpf: { fd: number; name: string } | null = null;
+    let obj: { file: string; section: string; col: number } | null = null;
     while (a.more) {
       const word = a.peek();
       if (word === 'bytecode' || word === 'bytecode-file' || word === 'bc') {
         a.take();
         const s = a.next();
         const col = a.lastCol;
-        if (ops !== null || ebpf !== null) throw new UsageError('Error: duplicate BPF program', col);
+        if (ops !== null || obj !== null) throw new UsageError('Error: duplicate BPF program', col);
         try {
           ops = word === 'bytecode-file' ? parseBytecodeFile(readFileSync(env.path?.(s) ?? s, 'utf8')) : parseBytecode(s);
         } catch (e) {
@@ -100,7 +101,7 @@ const bpf: FilterKind = Object.freeze({
         a.take();
         const file = a.next();
         const col = a.lastCol;
-        if (ops !== null || ebpf !== null) throw new UsageError('Error: duplicate BPF program', col);
+        if (ops !== null || obj !== null) throw new UsageError('Error: duplicate BPF program', col);
         let section = 'classifier';
         if (a.more && (a.peek() === 'sec' || a.peek() === 'section')) {
           a.take();
@@ -108,12 +109,8 @@ const bpf: FilterKind = Object.freeze({
         }
         if (a.more && a.peek() === 'verbose') a.take();
         if (env.loadBpfObject === undefined) throw new UsageError(`bpf "${word}": no bpf() to load the object into`, col);
-        try {
-          ebpf = env.loadBpfObject(file, section);
-        } catch (e) {
-          if (KernelError.isInstance(e)) throw new UsageError(`${file}: ${e.extack} (${e.errno})`, col);
-          throw new UsageError(`Cannot read "${file}": ${(e as Error).message}`, col);
-        }
+        // loaded once every option is known (f_bpf.c: bpf_load_common after the loop; skip_sw binds it to the device)
+        obj = { file, section, col };
       } else if (word === 'fd' || word === 'object-pinned' || word === 'pinned') {
         throw new UsageError(`bpf "${word}": not modelled (use "obj FILE sec NAME")`, a.col);
       } else if (word === 'classid' || word === 'flowid') {
@@ -131,6 +128,15 @@ const bpf: FilterKind = Object.freeze({
       } else if (word === 'action') {
         parseActions(a, w, TCA_BPF.ACT, env);
       } else throw new UsageError(`What is "${word}"?`, a.col);
+    }
+    if (obj !== null && env.loadBpfObject !== undefined) {
+      const ifindex = gen & SKIP_SW && env.dev !== undefined ? env.ifindex(env.dev) : 0;
+      try {
+        ebpf = env.loadBpfObject(obj.file, obj.section, ifindex);
+      } catch (e) {
+        if (KernelError.isInstance(e)) throw new UsageError(`${obj.file}: ${e.extack !== '' ? e.extack : (ERRNO_TEXT[e.errno] ?? e.errno)} (${e.errno})`, obj.col);
+        throw new UsageError(`Cannot read "${obj.file}": ${(e as Error).message}`, obj.col);
+      }
     }
     if (ebpf !== null) {
       // bpf_ebpf_cb: the program fd and the annotation

@@ -119,7 +119,7 @@ export function parseTc(a: Args, env: TcEnv): TcCommand {
       const k = FILTER_KINDS[h.kind];
       if (k === undefined) {
         if (a.more) throw new UsageError(`Unknown filter "${h.kind}", hence option "${a.peek()}" is unparsable`, a.col);
-      } else k.parseFopt(a, parts, h.handle, env, (v) => { handle = v; });
+      } else k.parseFopt(a, parts, h.handle, h.dev === '' ? env : { ...env, dev: h.dev }, (v) => { handle = v; });
     } else if (cmd === 'add' || cmd === 'replace' || cmd === 'change') throw new UsageError('Unknown filter "", hence option "" is unparsable', a.endCol);
     const attrs = parts.bytes();
     const type = cmd === 'del' ? RTM.DELTFILTER : cmd === 'get' ? RTM.GETTFILTER : RTM.NEWTFILTER;
