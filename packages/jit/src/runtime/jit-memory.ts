@@ -73,6 +73,13 @@ export class JitMemory {
       for (; i < n; i++) if (views[i] !== sv[i] || lens[i] !== sl[i] || wr[i] !== sw[i]) break;
       if (i === n) return true;
     }
+    return this.#rebuild();
+  }
+
+  /** refresh()'s slow path (kept out of line so the fast path stays small enough to inline). */
+  #rebuild(): boolean {
+    const as = this.#as;
+    const n = as.views.length;
     const T = this.i32;
     const t0 = LAYOUT.REGION_TABLE >> 2;
     let cursor = this.#residentEnd;
