@@ -6,6 +6,7 @@
 import { BPF_MAP_TYPE as T, BPF_PROG_TYPE } from '@tcbpf/uapi';
 import { fc, test } from '@fast-check/vitest';
 import { fuzzRuns } from '@tcbpf/testing';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AddressSpace, BpfSyscall, CALLBACK_LIMITS, REGION, RUN_STATUS, assembleKernel, makeProgType } from '../src/index.js';
 
@@ -242,5 +243,47 @@ describe('bpf_for_each_map_elem', () => {
     expect(run()).toBe(RUN_STATUS.OK);
     expect(sys.interpreter.r0Lo).toBe(10);
     expect(() => m.getNextKey(undefined)).toThrow();
+  });
+});
+
+/** The README's callback example, verbatim (the test checks it still is) and run below. */
+const README_EXAMPLE = `import { AddressSpace, BpfSyscall, REGION, assembleKernel, makeProgType } from '@tcbpf/ebpf';
+import { BPF_PROG_TYPE } from '@tcbpf/uapi';
+
+const sys = new BpfSyscall({ progTypes: [makeProgType({ type: BPF_PROG_TYPE.SCHED_CLS, name: 'sched_cls', ctxSize: 192 })] });
+// bpf_loop(5, callback, &sum, 0); the callback adds its index to sum; R0 = sum * 1000 + iterations
+const fd = sys.progLoad({ progType: BPF_PROG_TYPE.SCHED_CLS, license: 'GPL', insns: assembleKernel(\`
+  *(u64 *)(r10 -8) = 0
+  r1 = 5
+  r2 = subprog[+9]
+  r3 = r10
+  r3 += -8
+  r4 = 0
+  call bpf_loop#181
+  r1 = *(u64 *)(r10 -8)
+  r1 *= 1000
+  r0 += r1
+  exit
+  r3 = *(u64 *)(r2 +0)
+  r3 += r1
+  *(u64 *)(r2 +0) = r3
+  r0 = 0
+  exit\`) });
+sys.mem.bind(REGION.CTX, 'ctx', new Uint8Array(192));
+sys.run(sys.prog(fd), AddressSpace.hiOf(REGION.CTX), 0);
+console.log(sys.interpreter.r0Lo); // 10005`;
+
+describe('README callback example', () => {
+  it('is the README text, and prints 10005', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const sec = readme.slice(readme.indexOf('## Callbacks'));
+    const start = sec.indexOf('```ts\n') + 6;
+    expect(sec.slice(start, sec.indexOf('\n```', start))).toBe(README_EXAMPLE);
+    const text = /assembleKernel\(`([^`]*)`\)/.exec(README_EXAMPLE)![1]!;
+    const sys = new BpfSyscall({ progTypes: [makeProgType({ type: BPF_PROG_TYPE.SCHED_CLS, name: 'sched_cls', ctxSize: 192 })] });
+    const fd = sys.progLoad({ progType: BPF_PROG_TYPE.SCHED_CLS, license: 'GPL', insns: assembleKernel(text) });
+    sys.mem.bind(REGION.CTX, 'ctx', new Uint8Array(192));
+    sys.run(sys.prog(fd), AddressSpace.hiOf(REGION.CTX), 0);
+    expect(sys.interpreter.r0Lo).toBe(10005);
   });
 });
