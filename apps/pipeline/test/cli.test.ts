@@ -41,6 +41,13 @@ describe('tcbpf command line', () => {
     for (const f of ['va-tx.pcap', 'vb-rx.pcap', 'dm0-tx.pcap', 'trace.jsonl', 'stats.txt']) expect(existsSync(join(out, f)), f).toBe(true);
     expect(readFileSync(join(app, 'test/expected/demo/stats.txt'), 'utf8')).toBe(readFileSync(join(out, 'stats.txt'), 'utf8'));
   }, 30_000);
+  it('--no-jit runs the scenario\'s BPF programs on the interpreters with the same results', () => {
+    const a = tcbpf('run', 'examples/cls-bpf-repro.tcbpf', '--out', join(tmp, 'jit'), '--json');
+    const b = tcbpf('--no-jit', 'run', 'examples/cls-bpf-repro.tcbpf', '--out', join(tmp, 'nojit'), '--json');
+    expect([a.status, b.status]).toEqual([0, 0]);
+    expect(JSON.parse(b.stdout)).toEqual(JSON.parse(a.stdout));
+    expect(readFileSync(join(tmp, 'nojit', 'dm0-tx.pcap'))).toEqual(readFileSync(join(tmp, 'jit', 'dm0-tx.pcap')));
+  }, 60_000);
   it('run --json prints machine-readable results', () => {
     const r = tcbpf('run', 'examples/kernel-repro.tcbpf', '--out', join(tmp, 'k'), '--json');
     expect(r.status).toBe(0);
