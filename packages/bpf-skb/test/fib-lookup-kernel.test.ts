@@ -7,7 +7,7 @@
 // struct bpf_fib_lookup as the helper left it must agree.
 import { readFileSync } from 'node:fs';
 import { Prng, SimClock } from '@tcbpf/base';
-import { NetNamespace, type NetDevice } from '@tcbpf/skb';
+import { FIB_TYPE_ERROR, NetNamespace, type NetDevice } from '@tcbpf/skb';
 import { Netns, bpfOracle, bpfOracleIn, kernelOracle, must, type BpfOracle } from '@tcbpf/testing';
 import { AF, BPF_FIB_LOOKUP as FL, NUD, RTN, RT_TABLE } from '@tcbpf/uapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -258,6 +258,28 @@ function mtuQueries(): Query[] {
   return out;
 }
 
+/** `ip -j route show table all` of the namespace equals the model's live routes (type, table, prefix, device, gateway, metric, src). */
+function expectSameRoutes(netns: Netns, ns: NetNamespace): void {
+  const TYPES: Readonly<Record<string, number>> = { unicast: RTN.UNICAST, local: RTN.LOCAL, broadcast: RTN.BROADCAST, anycast: RTN.ANYCAST, multicast: RTN.MULTICAST, blackhole: RTN.BLACKHOLE, unreachable: RTN.UNREACHABLE, prohibit: RTN.PROHIBIT };
+  const TABLES: Readonly<Record<string, number>> = { local: RT_TABLE.LOCAL, main: RT_TABLE.MAIN, default: RT_TABLE.DEFAULT };
+  const hex = (b: Uint8Array | null): string => (b === null ? '-' : Buffer.from(b).toString('hex'));
+  for (const six of [false, true]) {
+    const parse = (a: string): Uint8Array => (six || a.includes(':') ? v6(a) : v4(a));
+    interface JRoute { type?: string; dst: string; table?: string; dev?: string; gateway?: string; via?: { host: string }; metric?: number; prefsrc?: string }
+    const kernel = (JSON.parse(netns.run('ip', [six ? '-6' : '-4', '-j', 'route', 'show', 'table', 'all'])) as JRoute[])
+      .filter((r) => !(six && /^fe80::./.test(r.dst) && (r.type === 'local' || r.type === 'anycast')))
+      .map((r) => {
+        const [a, l] = r.dst === 'default' ? [six ? '::' : '0.0.0.0', six ? 0 : 0] : r.dst.includes('/') ? [r.dst.split('/')[0]!, Number(r.dst.split('/')[1])] : [r.dst, six ? 128 : 32];
+        const type = TYPES[r.type ?? 'unicast']!;
+        const reject = FIB_TYPE_ERROR[type] !== undefined;
+        const gw = r.gateway ?? r.via?.host;
+        return [type, r.table === undefined ? RT_TABLE.MAIN : (TABLES[r.table] ?? Number(r.table)), hex(parse(a)), l, reject ? '-' : r.dev, gw === undefined ? '-' : hex(parse(gw)), r.metric ?? 0, r.prefsrc === undefined ? '-' : hex(parse(r.prefsrc))].join(' ');
+      }).sort();
+    const model = ns.fib.liveRoutes(six ? AF.INET6 : AF.INET).map((r) => [r.type, r.table, hex(r.dst), r.prefixLen, r.dev?.name ?? '-', hex(r.gateway), r.metric, hex(r.prefsrc)].join(' ')).sort();
+    expect(model, six ? 'IPv6' : 'IPv4').toEqual(kernel);
+  }
+}
+
 describe.skipIf(!ok)(`bpf_fib_lookup / bpf_check_mtu agree with the kernel in a configured namespace (kernel: ${ok ? 'available' : reason})`, () => {
   let netns: Netns;
   let kern: BpfOracle;
@@ -302,14 +324,28 @@ describe.skipIf(!ok)(`bpf_fib_lookup / bpf_check_mtu agree with the kernel in a 
     return { agree: qs.length - diffs.length, total: qs.length, codes };
   }
 
+  it('the model lists the same routes as the kernel, field by field (ip -j route show table all)', () => {
+    expectSameRoutes(netns, ns);
+  });
+
+  it('the model lists the same neighbours as the kernel (ip -j neigh show: device, address, lladdr, state)', () => {
+    const NUDS: Readonly<Record<string, number>> = { PERMANENT: NUD.PERMANENT, REACHABLE: NUD.REACHABLE, STALE: NUD.STALE, NOARP: NUD.NOARP, DELAY: NUD.DELAY, PROBE: NUD.PROBE };
+    interface JNeigh { dst: string; dev: string; lladdr?: string; state: string[] }
+    // the kernel's own MLD/ND traffic leaves NOARP entries for IPv6 multicast groups; the model sends no traffic
+    const kernel = (JSON.parse(netns.run('ip', ['-j', 'neigh', 'show', 'nud', 'all'])) as JNeigh[])
+      .filter((n) => !n.dst.startsWith('ff0'))
+      .map((n) => `${n.dev} ${Buffer.from(n.dst.includes(':') ? v6(n.dst) : v4(n.dst)).toString('hex')} ${n.lladdr ?? '-'} ${n.state.map((x) => NUDS[x] ?? x).join(',')}`).sort();
+    const model = ns.fib.neighbours().map((n) => `${n.dev.name} ${Buffer.from(n.addr).toString('hex')} ${n.lladdr === null ? '-' : [...n.lladdr].map((b) => b.toString(16).padStart(2, '0')).join(':')} ${n.state}`).sort();
+    expect(model).toEqual(kernel);
+  });
+
   it('the model lists the same routes as the kernel (ip route show table all, unicast/local/broadcast/blackhole...)', () => {
     const kernel4 = netns.run('ip', ['-4', 'route', 'show', 'table', 'all']).trim().split('\n').length;
     // the kernel's own link-local addresses (fe80::EUI-64) have local and anycast routes; the model has no link-local addresses
     const kernel6 = netns.run('ip', ['-6', 'route', 'show', 'table', 'all']).trim().split('\n').filter((l) => !/^(local|anycast) fe80::/.test(l)).length;
     // routes of a device that is down are dead in the model (the kernel deletes them)
-    const live = (r: ReturnType<typeof ns.fib.routes>[number]): boolean => r.dev === null || r.dev.isUp();
-    expect(ns.fib.routes(AF.INET).filter(live).length).toBe(kernel4);
-    expect(ns.fib.routes(AF.INET6).filter(live).length).toBe(kernel6);
+    expect(ns.fib.liveRoutes(AF.INET).length).toBe(kernel4);
+    expect(ns.fib.liveRoutes(AF.INET6).length).toBe(kernel6);
   });
 
   it('bpf_fib_lookup: return code and the whole struct for every query (IPv4 and IPv6, all flags)', async () => {
@@ -403,7 +439,7 @@ function randomSteps(seed: number): Step[] {
 
 describe.skipIf(!ok)(`bpf_fib_lookup on random routing tables agrees with the kernel (kernel: ${ok ? 'available' : reason})`, () => {
   for (const seed of [1, 2, 3]) {
-    it(`seed ${seed}: the same routes are accepted and refused, and 300 lookups agree`, async () => {
+    it(`seed ${seed}: the same routes are accepted and refused, listed alike, and 300 lookups agree`, async () => {
       const netns = new Netns('fibr');
       let kern: BpfOracle | undefined;
       try {
@@ -422,6 +458,7 @@ describe.skipIf(!ok)(`bpf_fib_lookup on random routing tables agrees with the ke
           expect(modelOk, `${s.cmd.join(' ')}: kernel ${kr.status === 0 ? 'accepted' : `refused (${kr.stderr.trim()})`}`).toBe(kr.status === 0);
           if (kr.status !== 0) refused++;
         }
+        expectSameRoutes(netns, ns);
         const sys = tcBpfSyscall();
         const file = `${PROGS_DIR}fib_lookup.o`;
         const obj = loadElfObject(new Uint8Array(readFileSync(file)), { fileName: file });

@@ -432,6 +432,15 @@ export class Fib {
     return src.filter((r) => table === undefined || r.table === table);
   }
 
+  /**
+   * The routes the kernel would still list (`ip route show`): `routes()` without
+   * those whose device is down (the kernel deletes them; IPv4 local routes of
+   * addresses stay), in lookup order.
+   */
+  liveRoutes(family: InetFamily, table?: number): FibRoute[] {
+    return this.routes(family, table).filter((r) => r.dev === null || this.#nexthopAlive(r, r.dev));
+  }
+
   /** Does routing table `id` exist (fib_get_table / fib6_get_table)? */
   hasTable(family: InetFamily, id: number): boolean {
     return (family === AF.INET ? this.#tables4 : this.#tables6).has(id);
