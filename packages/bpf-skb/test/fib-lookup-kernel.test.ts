@@ -328,6 +328,21 @@ describe.skipIf(!ok)(`bpf_fib_lookup / bpf_check_mtu agree with the kernel in a 
     expectSameRoutes(netns, ns);
   });
 
+  it('the model lists the same addresses as the kernel, in order (ip -j addr show: family, address, prefix, scope, secondary)', () => {
+    interface JAddr { family: string; local: string; prefixlen: number; scope: string; secondary?: boolean }
+    interface JLink { ifname: string; addr_info: JAddr[] }
+    const SCOPES: Readonly<Record<string, number>> = { global: 0, link: 253, host: 254 };
+    // the kernel's own fe80::EUI-64 link-local addresses are left out (the model makes none)
+    const kernel = (JSON.parse(netns.run('ip', ['-j', 'addr', 'show'])) as JLink[]).flatMap((l) => l.addr_info
+      .filter((a) => !a.local.startsWith('fe80:'))
+      .map((a) => `${l.ifname} ${a.family === 'inet' ? AF.INET : AF.INET6} ${Buffer.from(a.family === 'inet' ? v4(a.local) : v6(a.local)).toString('hex')}/${a.prefixlen} ${SCOPES[a.scope]} ${a.secondary === true}`));
+    // ip addr lists IPv4 then IPv6 addresses per device; the model keeps one list per namespace
+    const model = ns.devices().flatMap((d) => [...ns.fib.addresses(AF.INET, d), ...ns.fib.addresses(AF.INET6, d)]
+      .filter((a) => a.family === AF.INET || d.isUp())
+      .map((a) => `${d.name} ${a.family} ${Buffer.from(a.local).toString('hex')}/${a.prefixLen} ${a.scope} ${a.secondary}`));
+    expect(model).toEqual(kernel);
+  });
+
   it('the model lists the same neighbours as the kernel (ip -j neigh show: device, address, lladdr, state)', () => {
     const NUDS: Readonly<Record<string, number>> = { PERMANENT: NUD.PERMANENT, REACHABLE: NUD.REACHABLE, STALE: NUD.STALE, NOARP: NUD.NOARP, DELAY: NUD.DELAY, PROBE: NUD.PROBE };
     interface JNeigh { dst: string; dev: string; lladdr?: string; state: string[] }
