@@ -242,4 +242,48 @@ describe('Fib: longest-prefix properties', () => {
       }
     },
   );
+
+  test.prop([
+    fc.array(fc.record({ a: fc.uint8Array({ minLength: 16, maxLength: 16 }), plen: fc.integer({ min: 0, max: 128 }), metric: fc.integer({ min: 1, max: 4 }), dev: fc.integer({ min: 0, max: 1 }) }), { maxLength: 20 }),
+    fc.array(fc.uint8Array({ minLength: 16, maxLength: 16 }), { minLength: 1, maxLength: 12 }),
+    fc.integer({ min: 0, max: 1 }),
+  ], { numRuns: fuzzRuns(100, 2000) })(
+    'fuzz: the IPv6 route found contains the destination, no usable longer prefix does, and it has the lowest usable metric of its prefix',
+    (specs, dsts, downSel) => {
+      const ns = mkNs();
+      const [a, b] = ns.addVeth('v0', 'v1');
+      a.setUp(true);
+      b.setUp(true);
+      const devs = [a, b];
+      for (const s of specs) {
+        const dst = Uint8Array.from(s.a);
+        for (let i = s.plen; i < 128; i++) dst[i >>> 3] = dst[i >>> 3]! & ~(0x80 >>> (i & 7));
+        try {
+          ns.fib.addRoute({ family: AF.INET6, dst, prefixLen: s.plen, dev: devs[s.dev]!, metric: s.metric });
+        } catch (e) {
+          expect((e as KernelError).errno).toBe('EEXIST');
+        }
+      }
+      if (downSel === 1) b.setUp(false);
+      const all = ns.fib.routes(AF.INET6, RT_TABLE.MAIN).filter((r) => r.dev !== null && r.dev.isUp());
+      const contains = (r: FibRoute, d: Uint8Array): boolean => {
+        for (let i = 0; i < r.prefixLen; i++) if (((r.dst[i >>> 3]! ^ d[i >>> 3]!) & (0x80 >>> (i & 7))) !== 0) return false;
+        return true;
+      };
+      for (const d of dsts) {
+        const r = ns.fib.lookup(AF.INET6, d, 0, 0, RT_TABLE.MAIN);
+        const usable = all.filter((c) => contains(c, d));
+        if (r === null) {
+          expect(usable).toEqual([]);
+          continue;
+        }
+        expect(contains(r, d)).toBe(true);
+        expect(r.dev?.isUp()).toBe(true);
+        for (const c of usable) {
+          expect(c.prefixLen <= r.prefixLen).toBe(true);
+          if (c.prefixLen === r.prefixLen) expect(c.metric >= r.metric).toBe(true);
+        }
+      }
+    },
+  );
 });
