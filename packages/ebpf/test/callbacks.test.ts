@@ -222,6 +222,20 @@ describe('bpf_for_each_map_elem', () => {
     }
     expect(s.visited()).toEqual({ ret: BigInt(keys.length), pairs: order.map((x) => [x, x * 3]) });
   });
+  it('LRU and per-CPU hash maps: every element once, with this CPU\'s value for per-CPU maps', () => {
+    const lru = forEach(T.LRU_HASH, 4, 8, 16, -1);
+    const m = lru.sys.map(lru.maps[0]!);
+    for (const k of [5, 6, 7]) m.update(u32(k), u64(k), 0);
+    expect(lru.run()).toBe(RUN_STATUS.OK);
+    expect(lru.visited().pairs.map(([k, v]) => [k, v]).sort()).toEqual([[5, 5], [6, 6], [7, 7]]);
+    const pc = forEach(T.PERCPU_HASH, 4, 8, 16, -1, 2);
+    const pm = pc.sys.map(pc.maps[0]!);
+    pm.update(u32(1), new Uint8Array([...u64(10), ...u64(20)]), 0);
+    pm.update(u32(2), new Uint8Array([...u64(30), ...u64(40)]), 0);
+    pc.sys.interpreter.cpu = 1;
+    expect(pc.run()).toBe(RUN_STATUS.OK);
+    expect(pc.visited().pairs.sort()).toEqual([[1, 20], [2, 40]]);
+  });
   it('hash: an empty map visits nothing and returns 0', () => {
     const s = forEach(T.HASH, 4, 8, 8, -1);
     expect(s.run()).toBe(RUN_STATUS.OK);
