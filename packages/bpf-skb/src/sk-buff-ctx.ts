@@ -108,7 +108,9 @@ export class SkBuffCtx {
     s.mark = v.getUint32(O.mark, true);
     s.priority = v.getUint32(O.priority, true);
     s.tcIndex = v.getUint32(O.tc_index, true) & 0xffff;
-    s.cb.set(this.bytes.subarray(O.cb, O.cb + 20));
+    const cb = s.cb;
+    const b = this.bytes;
+    for (let i = 0; i < 20; i++) cb[i] = b[O.cb + i]!; // (a subarray view would allocate per run)
     s.tcClassid = v.getUint32(O.tc_classid, true) & 0xffff;
     const qm = v.getUint32(O.queue_mapping, true);
     if (qm < 0xffff) s.queueMapping = qm;

@@ -102,6 +102,11 @@ function postpullRcsum(skb: SkBuff, off: number, len: number): void {
   skb.csum = csumSub(skb.csum, ((off - skb.dataOff) & 1) !== 0 ? ror8(c) : c);
 }
 
+/** Copy `len` bytes between different buffers without making a view (subarray would allocate per call). */
+function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, len: number): void {
+  for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
+}
+
 /** Before a helper changes the sk_buff: fold the program's ctx writes into it. */
 function enter(env: HelperEnv): SkbRunState | undefined {
   const s = st(env);
@@ -131,7 +136,7 @@ function skbLoadBytes(env: HelperEnv): number {
     to.fill(0, toOff, toOff + len);
     return setR0(env, EFAULT);
   }
-  to.set(skb.buf.subarray(skb.dataOff + off, skb.dataOff + off + len), toOff);
+  copyBytes(skb.buf, skb.dataOff + off, to, toOff, len);
   return setR0(env, 0);
 }
 
@@ -157,7 +162,7 @@ function skbLoadBytesRelative(env: HelperEnv): number {
     to.fill(0, toOff, toOff + len);
     return setR0(env, EFAULT);
   }
-  to.set(skb.buf.subarray(start + off, start + off + len), toOff);
+  copyBytes(skb.buf, start + off, to, toOff, len);
   return setR0(env, 0);
 }
 
@@ -179,7 +184,7 @@ function skbStoreBytes(env: HelperEnv): number {
   const from = regionBytes(env, idx);
   const fromOff = argLo(env, 3) >>> 0;
   if (from === skb.buf) skb.buf.copyWithin(at, fromOff, fromOff + len);
-  else skb.buf.set(from.subarray(fromOff, fromOff + len), at);
+  else copyBytes(from, fromOff, skb.buf, at, len);
   if (recompute) postpushRcsum(skb, at, len);
   if ((flagsLo & F.F_INVALIDATE_HASH) !== 0) {
     s.ctx.store();
