@@ -180,13 +180,14 @@ export class Scenario {
     this.nets.set(name, net);
     this.#clients.set(net, new TcClient(net.socket()));
     if (this.#opts.trace !== undefined) net.observer = this.#observer(name, this.#opts.trace);
+    // trace entries are only built when tracing (the untraced path allocates nothing here)
     const deliver = (skb: SkBuff, dev: NetDevice): void => {
       this.#delivered++;
-      this.#trace({ pkt: this.#pkt, ns: name, dev: dev.name, event: 'deliver', len: skb.len });
+      if (this.#opts.trace !== undefined) this.#trace({ pkt: this.#pkt, ns: name, dev: dev.name, event: 'deliver', len: skb.len });
     };
     const drop = (skb: SkBuff, dev: NetDevice | null, reason: DropReason | Ipv4DropReason): void => {
       this.#dropped[reason] = (this.#dropped[reason] ?? 0) + 1;
-      this.#trace({ pkt: this.#pkt, ns: name, dev: dev?.name ?? '?', event: 'drop', len: skb.len, reason });
+      if (this.#opts.trace !== undefined) this.#trace({ pkt: this.#pkt, ns: name, dev: dev?.name ?? '?', event: 'drop', len: skb.len, reason });
     };
     const ip = new Ipv4Input(net.ns, {
       deliver,
@@ -481,7 +482,7 @@ export class Scenario {
       // from the wire into a netdevsim port: its hardware runs the offloaded program first
       const drops = port.hw.rxDrops;
       const passed = port.receive(frame);
-      this.#trace({ pkt: this.#pkt, ns: dev.ns.name, dev: dev.name, event: 'hw', len: frame.length, verdict: passed ? 'pass' : port.hw.rxDrops !== drops ? 'drop' : 'refused' });
+      if (this.#opts.trace !== undefined) this.#trace({ pkt: this.#pkt, ns: dev.ns.name, dev: dev.name, event: 'hw', len: frame.length, verdict: passed ? 'pass' : port.hw.rxDrops !== drops ? 'drop' : 'refused' });
       return;
     }
     const skb = SkBuff.fromFrame(frame);
