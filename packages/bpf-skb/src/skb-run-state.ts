@@ -49,8 +49,8 @@ export class SkbRunState {
 
   /** Tunnel metadata per sk_buff (the skb's metadata dst). */
   readonly tunnels = new WeakMap<SkBuff, TunnelInfo>();
-  /** Tunnel options (`ip_tunnel_info_opts`, options_len = length) of a TunnelInfo, set by bpf_skb_set_tunnel_opt. */
-  readonly tunnelOpts = new WeakMap<TunnelInfo, Uint8Array>();
+  /** Tunnel options of a TunnelInfo (`ip_tunnel_info_opts`: up to 255 bytes and options_len), set by bpf_skb_set_tunnel_opt. */
+  readonly tunnelOpts = new WeakMap<TunnelInfo, { readonly bytes: Uint8Array; len: number }>();
   #hashSeed: number | undefined;
 
   constructor(mem: AddressSpace, skb: SkBuff, ns?: NetNamespace) {

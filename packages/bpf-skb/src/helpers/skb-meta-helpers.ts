@@ -203,13 +203,14 @@ function skbGetTunnelOpt(env: HelperEnv): number {
     to.fill(0, off, off + size);
     return setR0(env, ENOENT);
   }
-  if (size < opts.length) {
+  if (size < opts.len) {
     to.fill(0, off, off + size);
     return setR0(env, ENOMEM);
   }
-  to.set(opts, off);
-  to.fill(0, off + opts.length, off + size);
-  return setR0(env, opts.length);
+  const ob = opts.bytes;
+  for (let i = 0; i < opts.len; i++) to[off + i] = ob[i]!;
+  to.fill(0, off + opts.len, off + size);
+  return setR0(env, opts.len);
 }
 
 /** bpf_skb_set_tunnel_opt(skb, from, size): only on the metadata bpf_skb_set_tunnel_key attached. */
@@ -224,12 +225,17 @@ function skbSetTunnelOpt(env: HelperEnv): number {
   if (size > IP_TUNNEL_OPTS_MAX) return setR0(env, ENOMEM);
   const off = argLo(env, 2) >>> 0;
   // ip_tunnel_info_opts_set: options_len = size; bytes and the present flags only when size > 0
-  const opts = new Uint8Array(size);
+  let opts = s.tunnelOpts.get(info);
+  if (opts === undefined) {
+    opts = { bytes: new Uint8Array(IP_TUNNEL_OPTS_MAX), len: 0 }; // once per metadata dst
+    s.tunnelOpts.set(info, opts);
+  }
+  opts.len = size;
   if (size > 0) {
-    opts.set(env.kernel.mem.region(idx)!.bytes.subarray(off, off + size));
+    const from = env.kernel.mem.region(idx)!.bytes;
+    for (let i = 0; i < size; i++) opts.bytes[i] = from[off + i]!;
     info.flags |= TUNNEL_OPTIONS_PRESENT;
   }
-  s.tunnelOpts.set(info, opts);
   return setR0(env, 0);
 }
 
