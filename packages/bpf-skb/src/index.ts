@@ -8,6 +8,8 @@ export const MODELS: readonly string[] = Object.freeze([
   'tools/lib/bpf/btf.c (BTF parsing for BTF-defined maps)',
   'iproute2 lib/bpf_legacy.c, include/bpf_elf.h (legacy maps section, tail-call sections, pinning)',
   'kernel/bpf/inode.c (bpffs pin namespace)',
+  'net/core/filter.c (tc helpers, bpf_fib_lookup, bpf_check_mtu, bpf_get_hash_recalc, tunnel options, bpf_skb_set_tstamp)',
+  'kernel/bpf/syscall.c (BPF_MAP_FREEZE)',
 ]);
 
 export { loadElfObject, objectNameOf } from './elf/bpf-object.js';

@@ -14,6 +14,7 @@ export const MODELS: readonly string[] = Object.freeze([
   'include/net/checksum.h',
   'net/core/utils.c (inet_proto_csum_replace*)',
   'arch/x86/lib/csum-partial_64.c',
+  'net/ipv4/fib_trie.c, fib_frontend.c, devinet.c, net/ipv6/route.c, ip6_fib.c, addrconf.c, net/core/neighbour.c (routing model)',
 ]);
 
 export { SkBuff, NET_SKB_PAD, QDISC_CB_PRIV_LEN, VLAN_HLEN, VLAN_ETH_HLEN, CHECKSUM, SKB_CLOCK } from './sk-buff.js';
