@@ -147,6 +147,27 @@ describe('bpf_loop', () => {
       ['r0 = *(u64 *)(r2 +0)', 'r0 = 0', 'exit']));
     expect(run()).toBe(RUN_STATUS.FAULT);
   });
+  it('callbacks share the run\'s instruction budget: an endless callback (unverified) ends with BUDGET', () => {
+    const { sys, run } = setup(() => program(['r1 = 0x7fffff', 'r2 = CB1', 'r3 = 0', 'r4 = 0', 'call bpf_loop#181', 'exit'],
+      ['r0 = 0', 'r0 += 1', 'if r0 != 0x0 goto pc-2', 'exit']));
+    sys.interpreter.budget = 5000;
+    expect(run()).toBe(RUN_STATUS.BUDGET);
+    expect(sys.interpreter.executed).toBeLessThanOrEqual(5000);
+    // many short callbacks exhaust the same budget instead of each getting a fresh one
+    const many = setup(() => program(['r1 = 0x7fffff', 'r2 = CB1', 'r3 = 0', 'r4 = 0', 'call bpf_loop#181', 'exit'], ['r0 = 0', 'exit']));
+    many.sys.interpreter.budget = 5000;
+    expect(many.run()).toBe(RUN_STATUS.BUDGET);
+  });
+  it('a fault inside a callback reports the callback\'s instruction; nesting past MAX_CALL_FRAMES is CALL_DEPTH', () => {
+    const { sys, run } = setup(() => program(['r1 = 2', 'r2 = CB1', 'r3 = 0', 'r4 = 0', 'call bpf_loop#181', 'r0 = 0', 'exit'],
+      ['r0 = 0', 'r0 = *(u64 *)(r2 +0)', 'exit']));
+    expect(run()).toBe(RUN_STATUS.FAULT);
+    expect(sys.interpreter.faultPc).toBe(9); // the load inside the callback (main is insns 0-7)
+    // a callback that calls bpf_loop with itself recurses until the frames run out
+    const deep = setup(() => program(['r1 = 1', 'r2 = CB1', 'r3 = 0', 'r4 = 0', 'call bpf_loop#181', 'exit'],
+      ['r1 = 1', 'r2 = CB1', 'r3 = 0', 'r4 = 0', 'call bpf_loop#181', 'r0 = 0', 'exit']));
+    expect(deep.run()).toBe(RUN_STATUS.CALL_DEPTH);
+  });
   it('a non-callback R2 faults instead of jumping anywhere', () => {
     const { run } = setup(() => 'r1 = 2\nr2 = 5\nr3 = 0\nr4 = 0\ncall bpf_loop#181\nexit');
     expect(run()).toBe(RUN_STATUS.FAULT);

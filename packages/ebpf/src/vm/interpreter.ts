@@ -141,6 +141,10 @@ export class Interpreter implements HelperEnv {
   readonly #frameProg: (BpfProg | undefined)[] = new Array<BpfProg | undefined>(MAX_FRAMES).fill(undefined);
   /** Instructions run by callbacks during the current helper call (added to the caller's count). */
   #nested = 0;
+  /** Budget left to the running dispatch loop when it called the current helper (callbacks share it). */
+  #budgetLeft = 0;
+  /** Status of a callback run that failed (returned by the calling run instead of FAULT), 0 if none. */
+  #cbStatus = 0;
 
   constructor(kernel: KernelServices) {
     this.kernel = kernel;
@@ -180,7 +184,8 @@ export class Interpreter implements HelperEnv {
     this.tailCallTarget = undefined;
     this.faultPc = -1;
     this.#nested = 0;
-    const st = this.#exec(prog, 0, 0);
+    this.#cbStatus = 0;
+    const st = this.#exec(prog, 0, 0, this.budget);
     prog.stats.runCnt++;
     prog.stats.insnCnt += this.executed;
     return st;
@@ -304,13 +309,17 @@ export class Interpreter implements HelperEnv {
    * program from a helper, in a fresh frame below the helper's caller, with
    * R1..R4 as given and R5 = 0; R6..R10 are preserved. Returns 0 when the
    * callback returned 0, 1 when it returned anything else, -1 when the run
-   * failed (fault, call depth, budget). Allocates nothing.
+   * failed (fault, call depth, budget; the whole run then ends with that
+   * status). Callbacks share the run's instruction budget. Allocates nothing.
    */
   callback(entry: number, a1lo: number, a1hi: number, a2lo: number, a2hi: number, a3lo: number, a3hi: number, a4lo: number, a4hi: number): number {
     const R = this.regs;
     const prog = this.prog;
     const depth = ((STACK_REGION_SIZE - R[20]!) / FRAME_STACK) | 0;
-    if (prog === undefined || depth < 0 || depth + 1 >= MAX_FRAMES || entry < 0 || entry >= prog.image.length >> 1) return -1;
+    if (prog === undefined || depth < 0 || entry < 0 || entry >= prog.image.length >> 1) { this.#cbStatus = RUN_STATUS.FAULT; return -1; }
+    if (depth + 1 >= MAX_FRAMES) { this.#cbStatus = RUN_STATUS.CALL_DEPTH; return -1; }
+    const left = this.#budgetLeft - this.#nested;
+    if (left <= 0) { this.#cbStatus = RUN_STATUS.BUDGET; return -1; }
     const saved = this.#frameSaved;
     const b = depth * 10;
     for (let k = 0; k < 10; k++) saved[b + k] = R[12 + k]!; // r6..r10
@@ -318,15 +327,17 @@ export class Interpreter implements HelperEnv {
     R[20] = (R[20]! - FRAME_STACK) | 0;
     const outer = this.#nested;
     this.#nested = 0;
-    const st = this.#exec(prog, entry, depth + 1);
+    const savedLeft = this.#budgetLeft;
+    const st = this.#exec(prog, entry, depth + 1, left);
+    this.#budgetLeft = savedLeft;
     this.#nested = outer + this.executed;
     this.prog = prog;
     for (let k = 0; k < 10; k++) R[12 + k] = saved[b + k]!;
-    if (st !== RUN_STATUS.OK) return -1;
+    if (st !== RUN_STATUS.OK) { this.#cbStatus = st; return -1; }
     return (R[0]! | R[1]!) !== 0 ? 1 : 0;
   }
 
-  #exec(startProg: BpfProg, startPc: number, baseDepth: number): number {
+  #exec(startProg: BpfProg, startPc: number, baseDepth: number, budget: number): number {
     const R = this.regs;
     const mem = this.mem;
     const views = mem.views;
@@ -343,7 +354,6 @@ export class Interpreter implements HelperEnv {
     let depth = baseDepth;
     let pc = startPc;
     let count = 0;
-    const budget = this.budget;
 
     for (;;) {
       if (++count > budget) { this.executed = count - 1; this.faultPc = pc; return RUN_STATUS.BUDGET; }
@@ -707,6 +717,7 @@ export class Interpreter implements HelperEnv {
           }
           const fn = helperAt[pc];
           if (fn === undefined) { this.executed = count; this.faultPc = pc; return RUN_STATUS.BAD_CALL; }
+          this.#budgetLeft = budget - count;
           const ctl = fn(this);
           if (this.#nested !== 0) { count += this.#nested; this.#nested = 0; }
           lens = mem.lens;
@@ -722,7 +733,11 @@ export class Interpreter implements HelperEnv {
               pc = 0;
               continue;
             }
-            { this.executed = count; this.faultPc = pc; return RUN_STATUS.FAULT; }
+            this.executed = count;
+            const cs = this.#cbStatus;
+            if (cs !== 0) { this.#cbStatus = 0; return cs; } // a callback failed: its status, its fault pc
+            this.faultPc = pc;
+            return RUN_STATUS.FAULT;
           }
           break;
         }
