@@ -292,7 +292,19 @@ export class Scenario {
       // taps see the frame from the MAC header on
       const start = outgoing ? skb.dataOff : skb.macHeader;
       const t = this.kernel.clock.nowNs();
-      cap.writer.writePacket(skb.buf.subarray(start, skb.dataOff + skb.len), Math.floor(t / 1e9), t % 1e9);
+      let frame = skb.buf.subarray(start, skb.dataOff + skb.len);
+      if (skb.vlanPresent && frame.length >= 12) {
+        // a tag held in skb metadata (untagged on receive, or hardware-accelerated on transmit)
+        // reaches a packet socket as PACKET_AUXDATA and libpcap puts it back after the MAC addresses
+        const f = new Uint8Array(frame.length + 4);
+        f.set(frame.subarray(0, 12), 0);
+        const v = new DataView(f.buffer);
+        v.setUint16(12, skb.vlanProto, false); // TPID, network order
+        v.setUint16(14, skb.vlanTci, false); // TCI, network order
+        f.set(frame.subarray(12), 16);
+        frame = f;
+      }
+      cap.writer.writePacket(frame, Math.floor(t / 1e9), t % 1e9);
       cap.count++;
     });
   }
