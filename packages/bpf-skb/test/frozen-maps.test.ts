@@ -2,7 +2,7 @@
 // deletes and a second freeze), reads and program writes go on. Compared with
 // the kernel through bpftool on a pinned map (root and bpftool needed).
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { KernelError } from '@tcbpf/base';
 import { BPF_MAP_TYPE } from '@tcbpf/uapi';
 import { hasTool, kernelOracle } from '@tcbpf/testing';
@@ -110,4 +110,31 @@ describe('instantiateObject freezes .rodata like libbpf', () => {
       expect(errnoOf(() => sys.mapUpdateElem(fd, u32(0), new Uint8Array(sys.map(fd).valueSize)))).toBe('ok');
     }
   });
+});
+
+describe.skipIf(why !== '')(`.rodata frozen like libbpf's (kernel: ${why || 'available'})`, () => {
+  for (const name of ['redirect_global.o', 'vlan.o']) {
+    it(`${name}: the maps libbpf (bpftool prog loadall) freezes are the ones instantiateObject freezes`, () => {
+      const file = `${PROGS_DIR}${name}`;
+      const dir = `/sys/fs/bpf/tcbpf-frz-${process.pid}-${name.replace('.o', '')}`;
+      try {
+        mkdirSync(dir);
+        const r = spawnSync('bpftool', ['prog', 'loadall', file, `${dir}/p`, 'type', 'classifier', 'pinmaps', `${dir}/m`], { encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(0);
+        const kernel: string[] = [];
+        for (const f of readdirSync(`${dir}/m`)) {
+          const info = JSON.parse(spawnSync('bpftool', ['-j', 'map', 'show', 'pinned', `${dir}/m/${f}`], { encoding: 'utf8' }).stdout) as { name: string; frozen: number };
+          kernel.push(`${info.name} ${info.frozen}`);
+        }
+        const obj = loadElfObject(new Uint8Array(readFileSync(file)), { fileName: file });
+        const sys = tcBpfSyscall();
+        const loaded = instantiateObject(sys, obj);
+        const model = obj.maps.map((m) => `${m.kernelName.slice(0, 15)} ${sys.mapIsFrozen(loaded.maps.get(m.name)!) ? 1 : 0}`);
+        expect(model.sort()).toEqual(kernel.sort());
+        expect(kernel.some((k) => k.endsWith(' 1'))).toBe(true);
+      } finally {
+        spawnSync('rm', ['-rf', dir]);
+      }
+    });
+  }
 });
