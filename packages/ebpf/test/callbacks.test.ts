@@ -5,7 +5,7 @@
 // callee-saved registers, nesting and faults inside callbacks.
 import { BPF_MAP_TYPE as T, BPF_PROG_TYPE } from '@tcbpf/uapi';
 import { fc, test } from '@fast-check/vitest';
-import { fuzzRuns } from '@tcbpf/testing';
+import { fuzzRuns, fuzzSeed } from '@tcbpf/testing';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AddressSpace, BpfSyscall, CALLBACK_LIMITS, REGION, RUN_STATUS, assembleKernel, makeProgType } from '../src/index.js';
@@ -172,7 +172,7 @@ describe('bpf_loop', () => {
     const { run } = setup(() => 'r1 = 2\nr2 = 5\nr3 = 0\nr4 = 0\ncall bpf_loop#181\nexit');
     expect(run()).toBe(RUN_STATUS.FAULT);
   });
-  test.prop([fc.integer({ min: 0, max: 300 }), fc.integer({ min: -1, max: 320 }), fc.constantFrom('0', '0', '0', '1', '4')], { numRuns: fuzzRuns(40, 400) })(
+  test.prop([fc.integer({ min: 0, max: 300 }), fc.integer({ min: -1, max: 320 }), fc.constantFrom('0', '0', '0', '1', '4')], { numRuns: fuzzRuns(40, 400), seed: fuzzSeed() })(
     'fuzz: bpf_loop result and side effects match the kernel helper for random nr_loops, stop index and flags',
     (nr, stop, flags) => {
       const got = runLoop(String(nr), flags, stop);
