@@ -207,7 +207,7 @@ function showRoutes(a: Args, ns: NetNamespace): string {
       table = t;
     } else throw new UsageError(`Error: either "to" is duplicate, or "${w}" is a garbage.`, a.lastCol);
   }
-  const routes = ns.fib.routes(AF.INET, table).slice().sort((x, y) => dstKey(x) - dstKey(y) || y.prefixLen - x.prefixLen || x.metric - y.metric);
+  const routes = ns.fib.liveRoutes(AF.INET, table).slice().sort((x, y) => dstKey(x) - dstKey(y) || y.prefixLen - x.prefixLen || x.metric - y.metric);
   let out = '';
   for (const r of routes) {
     let s = '';

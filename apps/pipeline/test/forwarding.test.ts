@@ -108,6 +108,11 @@ describe('IPv4 forwarding', () => {
     expect(r.shows[1]).not.toContain('10.3.0.0/16');
   });
 
+  it('ip route show leaves out the routes of a device that is down (the kernel deletes them)', () => {
+    const r = run([...TOPO, 'ip -n r route add 10.3.0.0/16 via 10.2.0.2', 'ip -n r link set r1 down', 'ip -n r route show'], 'down');
+    expect(r.shows[0]).toBe('10.1.0.0/24 dev r0 proto kernel scope link src 10.1.0.1 \n');
+  });
+
   it('bad ip lines: file:line:col with iproute2\'s text or the kernel\'s errno', () => {
     const fail = (l: string): string => {
       try {
