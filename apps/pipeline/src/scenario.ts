@@ -220,7 +220,14 @@ export class Scenario {
       ifname: (i) => net.ns.getByIndex(i)?.name ?? `if${i}`,
       path: (f) => resolve(this.#opts.inDir, f),
       loadBpfObject: (file, section, ifindex) => this.#loadObject(net, file, section, ifindex),
+      progInfo: (id) => this.#progInfo(id),
     };
+  }
+
+  /** `tc filter show`'s look-up of a cls_bpf program id (bpf_dump_prog_info): name, tag, jited. */
+  #progInfo(id: number): { name: string; tag: string; jited: boolean } | undefined {
+    const p = this.bpf.progById(id);
+    return p === undefined ? undefined : { name: p.name, tag: p.tag, jited: this.#opts.jit ?? true };
   }
 
   /**

@@ -4,7 +4,7 @@
 import { NLA_F, TCA_ACT, TCA_GACT, TCA_MIRRED, TCA_MIRRED_EACTION, TCA_SKBEDIT, TC_ACT } from '@tcbpf/uapi';
 import { parseAttrs, type NlAttrs, type NlWriter } from '@tcbpf/tcf';
 import { type Args, UsageError, matches } from './args.js';
-import { getTcClassid, sprintTcClassid } from './tc-util.js';
+import { getTcClassid, sprintSize, sprintTcClassid } from './tc-util.js';
 
 /** What a command parser needs from its environment. */
 export interface TcEnv {
@@ -24,14 +24,20 @@ export interface TcEnv {
   readonly loadBpfObject?: (file: string, section: string, offloadIfindex: number) => { readonly fd: number; readonly name: string };
   /** The filter command's `dev` (set while its options are parsed). */
   readonly dev?: string;
+  /**
+   * BPF_OBJ_GET_INFO_BY_FD on a program id (f_bpf.c bpf_dump_prog_info):
+   * its name, tag (hex) and whether it is JIT-compiled; undefined when the id
+   * cannot be opened (tc then prints only the tag from the dump).
+   */
+  readonly progInfo?: (id: number) => { readonly name: string; readonly tag: string; readonly jited: boolean } | undefined;
 }
 
 /** One action kind: its argument parser (writes TCA_ACT_OPTIONS) and printer. */
 export interface ActionKind {
   /** Parse the action's words; writes `TCA_ACT_OPTIONS | NLA_F_NESTED` into `w`. */
   readonly parse: (a: Args, w: NlWriter, env: TcEnv) => void;
-  /** Print the contents of TCA_ACT_OPTIONS (text). */
-  readonly print: (opts: NlAttrs, env: TcEnv) => string;
+  /** Print the contents of TCA_ACT_OPTIONS (text, print_aopt: ends with its newline); `stats` is tc's -s (timestamps). */
+  readonly print: (opts: NlAttrs, env: TcEnv, stats: boolean) => string;
 }
 
 /** action_a2n(): control-action words. */
@@ -86,6 +92,22 @@ function parseIndex(a: Args): number {
   return 0;
 }
 
+/** print_tm() (tc/tc_util.c): a `struct tcf_t` (install, lastuse, expires, firstuse; jiffies ago in USER_HZ = 100, host order). */
+export function printTm(opts: NlAttrs, tmType: number, stats: boolean): string {
+  if (!stats || !opts.has(tmType)) return '';
+  const t = opts.data(tmType);
+  if (t.length < 32) return '';
+  const v = new DataView(t.buffer, t.byteOffset, t.byteLength);
+  const raw = (off: number): number => v.getUint32(off, true) + v.getUint32(off + 4, true) * 2 ** 32;
+  // each field only when non-zero (a value under one USER_HZ tick still prints "0 sec")
+  let s = '';
+  if (raw(0) !== 0) s += ` installed ${Math.floor(raw(0) / 100)} sec`;
+  if (raw(8) !== 0) s += ` used ${Math.floor(raw(8) / 100)} sec`;
+  if (raw(24) !== 0) s += ` firstused ${Math.floor(raw(24) / 100)} sec`;
+  if (raw(16) !== 0) s += ` expires ${Math.floor(raw(16) / 100)} sec`;
+  return s;
+}
+
 /** tc_gen head: index, capab, action, refcnt, bindcnt. */
 function writeGen(w: NlWriter, type: number, size: number, index: number, action: number): number {
   const p = w.attrReserve(type, size);
@@ -107,11 +129,11 @@ const gact: ActionKind = Object.freeze({
     writeGen(w, TCA_GACT.PARMS, 20, index, v);
     w.nestEnd(o);
   },
-  print(opts: NlAttrs): string {
+  print(opts: NlAttrs, _env: TcEnv, stats: boolean): string {
     if (!opts.has(TCA_GACT.PARMS)) return '[NULL gact parameters]';
     const p = opts.data(TCA_GACT.PARMS);
     const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
-    return `gact action ${actionN2a(v.getInt32(8, true))}\n\t random type none pass val 0\n\t index ${v.getUint32(0, true)} ref ${v.getInt32(12, true)} bind ${v.getInt32(16, true)}`;
+    return `gact action ${actionN2a(v.getInt32(8, true))}\n\t random type none pass val 0\n\t index ${v.getUint32(0, true)} ref ${v.getInt32(12, true)} bind ${v.getInt32(16, true)}${printTm(opts, TCA_GACT.TM, stats)}\n`;
   },
 });
 
@@ -149,14 +171,14 @@ const mirred: ActionKind = Object.freeze({
     w.setU32(p + 24, ifindex);
     w.nestEnd(o);
   },
-  print(opts: NlAttrs, env: TcEnv): string {
+  print(opts: NlAttrs, env: TcEnv, stats: boolean): string {
     if (!opts.has(TCA_MIRRED.PARMS)) return '[NULL mirred parameters]';
     const p = opts.data(TCA_MIRRED.PARMS);
     const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
     const e = v.getInt32(20, true);
     const what = e === TCA_MIRRED_EACTION.EGRESS_REDIR ? 'Egress Redirect' : e === TCA_MIRRED_EACTION.EGRESS_MIRROR ? 'Egress Mirror'
       : e === TCA_MIRRED_EACTION.INGRESS_REDIR ? 'Ingress Redirect' : 'Ingress Mirror';
-    return `mirred (${what} to device ${env.ifname(v.getUint32(24, true))}) ${actionN2a(v.getInt32(8, true))}\n\tindex ${v.getUint32(0, true)} ref ${v.getInt32(12, true)} bind ${v.getInt32(16, true)}`;
+    return `mirred (${what} to device ${env.ifname(v.getUint32(24, true))}) ${actionN2a(v.getInt32(8, true))}\n\tindex ${v.getUint32(0, true)} ref ${v.getInt32(12, true)} bind ${v.getInt32(16, true)}${printTm(opts, TCA_MIRRED.TM, stats)}\n`;
   },
 });
 
@@ -190,14 +212,15 @@ const skbedit: ActionKind = Object.freeze({
     if (mark !== undefined) w.u32(TCA_SKBEDIT.MARK, mark);
     w.nestEnd(o);
   },
-  print(opts: NlAttrs): string {
+  print(opts: NlAttrs, _env: TcEnv, stats: boolean): string {
     if (!opts.has(TCA_SKBEDIT.PARMS)) return '[NULL skbedit parameters]';
     const p = opts.data(TCA_SKBEDIT.PARMS);
     const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    // m_skbedit.c: "skbedit " then each field as " NAME VALUE", then " CONTROL"
     let s = 'skbedit ';
-    if (opts.has(TCA_SKBEDIT.PRIORITY)) s += `priority ${sprintTcClassid(opts.u32(TCA_SKBEDIT.PRIORITY))} `;
-    if (opts.has(TCA_SKBEDIT.MARK)) s += `mark ${opts.u32(TCA_SKBEDIT.MARK)} `;
-    return `${s}${actionN2a(v.getInt32(8, true))}\n\t index ${v.getUint32(0, true)} ref ${v.getInt32(12, true)} bind ${v.getInt32(16, true)}`;
+    if (opts.has(TCA_SKBEDIT.PRIORITY)) s += ` priority ${sprintTcClassid(opts.u32(TCA_SKBEDIT.PRIORITY))}`;
+    if (opts.has(TCA_SKBEDIT.MARK)) s += ` mark ${opts.u32(TCA_SKBEDIT.MARK)}`;
+    return `${s} ${actionN2a(v.getInt32(8, true))}\n\t index ${v.getUint32(0, true)} ref ${v.getInt32(12, true)} bind ${v.getInt32(16, true)}${printTm(opts, TCA_SKBEDIT.TM, stats)}\n`;
   },
 });
 
@@ -233,29 +256,45 @@ export function parseActions(a: Args, w: NlWriter, tcaId: number, env: TcEnv): v
   w.nestEnd(tab);
 }
 
-/** print_action(): the numbered action nests of an action attribute. */
-export function printActions(nest: NlAttrs, env: TcEnv, stats: boolean): string {
+/** print_tcstats2_attr() (tc/tc_util.c) with a prefix: the `Sent`/`backlog` lines of a TCA_*_STATS nest (no final newline). */
+export function printTcStats2(st: NlAttrs, prefix: string): string {
+  let s = '';
+  if (st.has(1)) {
+    const b = st.data(1);
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    s += `${prefix}Sent ${v.getUint32(0, true) + v.getUint32(4, true) * 2 ** 32} bytes ${v.getUint32(8, true)} pkt`;
+  }
+  if (st.has(3)) {
+    const q = st.data(3);
+    const v = new DataView(q.buffer, q.byteOffset, q.byteLength);
+    s += ` (dropped ${v.getUint32(8, true)}, overlimits ${v.getUint32(16, true)} requeues ${v.getUint32(12, true)}) `;
+    s += `\n${prefix}backlog ${sprintSize(v.getUint32(4, true))} ${v.getUint32(0, true)}p requeues ${v.getUint32(12, true)}`;
+  }
+  return s;
+}
+
+/**
+ * tc_print_action() / tc_print_one_action() (tc/m_action.c): each numbered
+ * action nest as `\n\taction order N: ` + the kind's text, then under -s
+ * `\tAction statistics:` and the stats lines, then the cookie.
+ */
+export function printActions(nest: NlAttrs, env: TcEnv, stats: boolean, first = 1): string {
   let out = '';
-  for (let i = 1; i <= 32; i++) {
+  for (let i = first; i <= 32; i++) {
     if (!nest.has(i)) continue;
     const act = nest.nested(i, TCA_ACT.MAX);
-    const kind = act.has(TCA_ACT.KIND) ? act.str(TCA_ACT.KIND) : '?';
     out += `\n\taction order ${i}: `;
+    if (!act.has(TCA_ACT.KIND)) {
+      out += 'NULL Action!';
+      continue;
+    }
+    const kind = act.str(TCA_ACT.KIND);
     const k = ACTION_KINDS[kind];
-    if (k === undefined || !act.has(TCA_ACT.OPTIONS)) out += `${kind} [unknown action]`;
-    else {
-      const opts = act.nested(TCA_ACT.OPTIONS, 32);
-      out += k.print(opts, env);
-    }
-    if (stats && act.has(TCA_ACT.STATS)) {
-      const st = act.nested(TCA_ACT.STATS, 16);
-      const basic = st.has(1) ? st.data(1) : null;
-      if (basic !== null) {
-        const v = new DataView(basic.buffer, basic.byteOffset, basic.byteLength);
-        out += `\n\tAction statistics:\n\tSent ${v.getUint32(0, true) + v.getUint32(4, true) * 2 ** 32} bytes ${v.getUint32(8, true)} pkt`;
-      }
-    }
-    out += '\n';
+    if (k === undefined) out += `${kind} [unknown action]\n`;
+    else if (!act.has(TCA_ACT.OPTIONS)) out += `[NULL ${kind} parameters]`;
+    else out += k.print(act.nested(TCA_ACT.OPTIONS, 32), env, stats);
+    if (stats && act.has(TCA_ACT.STATS)) out += `\tAction statistics:\n${printTcStats2(act.nested(TCA_ACT.STATS, 16), '\t')}\n`;
+    if (act.has(TCA_ACT.COOKIE)) out += `\tcookie ${[...act.data(TCA_ACT.COOKIE)].map((b) => b.toString(16).padStart(2, '0')).join('')}\n`;
   }
   return out;
 }

@@ -14,11 +14,13 @@ import { getTcClassid, sprintTcClassid } from './tc-util.js';
 /** TCA_CLS_FLAGS_* (include/uapi/linux/pkt_cls.h). */
 const SKIP_HW = 1;
 const SKIP_SW = 2;
+const IN_HW = 4;
 
 /** One classifier kind: option parser (writes TCA_OPTIONS) and printer. */
 export interface FilterKind {
   readonly parseFopt: (a: Args, w: NlWriter, handle: string, env: TcEnv, setHandle: (h: number) => void) => void;
-  readonly printFopt: (opt: Uint8Array, env: TcEnv, stats: boolean) => string;
+  /** print_fopt(): the filter's options after the head (handle first), as tc prints them. */
+  readonly printFopt: (opt: Uint8Array, env: TcEnv, stats: boolean, handle: number) => string;
 }
 
 function parseHandle(handle: string, setHandle: (h: number) => void, col: number): void {
@@ -58,15 +60,21 @@ const matchall: FilterKind = Object.freeze({
     if (flags) w.u32(TCA_MATCHALL.FLAGS, flags);
     w.nestEnd(n);
   },
-  printFopt(opt: Uint8Array, env: TcEnv, stats: boolean): string {
+  printFopt(opt: Uint8Array, env: TcEnv, stats: boolean, handle: number): string {
+    // f_matchall.c matchall_print_opt
     const tb = parseAttrs(opt, 0, opt.length, TCA_MATCHALL.MAX);
-    let s = '';
+    let s = handle !== 0 ? `handle 0x${handle.toString(16)} ` : '';
     if (tb.has(TCA_MATCHALL.CLASSID)) s += `flowid ${sprintTcClassid(tb.u32(TCA_MATCHALL.CLASSID))} `;
     if (tb.has(TCA_MATCHALL.FLAGS)) {
       const f = tb.u32(TCA_MATCHALL.FLAGS);
       if (f & SKIP_HW) s += '\n  skip_hw';
       if (f & SKIP_SW) s += '\n  skip_sw';
-      s += f & 4 ? '\n  in_hw' : '\n  not_in_hw'; // TCA_CLS_FLAGS_IN_HW
+      s += f & IN_HW ? '\n  in_hw' : '\n  not_in_hw';
+    }
+    if (stats && tb.has(TCA_MATCHALL.PCNT)) {
+      const p = tb.data(TCA_MATCHALL.PCNT);
+      const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+      s += ` (rule hit ${v.getUint32(0, true) + v.getUint32(4, true) * 2 ** 32})`;
     }
     if (tb.has(TCA_MATCHALL.ACT)) s += printActions(tb.nested(TCA_MATCHALL.ACT, 32), env, stats);
     return s;
@@ -157,12 +165,42 @@ const bpf: FilterKind = Object.freeze({
     if (flags) w.u32(TCA_BPF.FLAGS, flags);
     w.nestEnd(n);
   },
-  printFopt(opt: Uint8Array, env: TcEnv, stats: boolean): string {
+  printFopt(opt: Uint8Array, env: TcEnv, stats: boolean, handle: number): string {
+    // f_bpf.c bpf_print_opt
     const tb = parseAttrs(opt, 0, opt.length, TCA_BPF.MAX);
-    let s = '';
+    let s = handle !== 0 ? `handle 0x${handle.toString(16)} ` : '';
     if (tb.has(TCA_BPF.CLASSID)) s += `flowid ${sprintTcClassid(tb.u32(TCA_BPF.CLASSID))} `;
+    if (tb.has(TCA_BPF.NAME)) s += `${tb.str(TCA_BPF.NAME)} `;
     if (tb.has(TCA_BPF.FLAGS) && tb.u32(TCA_BPF.FLAGS) & TCA_BPF_FLAG.ACT_DIRECT) s += 'direct-action ';
-    if (tb.has(TCA_BPF.OPS_LEN)) s += `bytecode '${tb.u16(TCA_BPF.OPS_LEN)},...' `;
+    if (tb.has(TCA_BPF.FLAGS_GEN)) {
+      const f = tb.u32(TCA_BPF.FLAGS_GEN);
+      if (f & SKIP_HW) s += 'skip_hw ';
+      if (f & SKIP_SW) s += 'skip_sw ';
+      s += f & IN_HW ? 'in_hw ' : 'not_in_hw ';
+    }
+    if (tb.has(TCA_BPF.OPS) && tb.has(TCA_BPF.OPS_LEN)) {
+      // bpf_print_ops: 'N,code jt jf k,...' (host order), no trailing comma
+      const ops = tb.data(TCA_BPF.OPS);
+      const n = tb.u16(TCA_BPF.OPS_LEN);
+      const v = new DataView(ops.buffer, ops.byteOffset, ops.byteLength);
+      const insns: string[] = [];
+      for (let i = 0; i < n && (i + 1) * 8 <= ops.length; i++) insns.push(`${v.getUint16(i * 8, true)} ${v.getUint8(i * 8 + 2)} ${v.getUint8(i * 8 + 3)} ${v.getUint32(i * 8 + 4, true)}`);
+      s += `bytecode '${n},${insns.join(',')}'`;
+    }
+    let dumped = false;
+    if (tb.has(TCA_BPF.ID)) {
+      // bpf_dump_prog_info: the id, then what BPF_OBJ_GET_INFO_BY_FD on that id tells
+      const id = tb.u32(TCA_BPF.ID);
+      s += `id ${id} `;
+      const info = env.progInfo?.(id);
+      if (info !== undefined) {
+        if (info.name !== '') s += `name ${info.name} `;
+        s += `tag ${info.tag} `;
+        if (info.jited) s += 'jited ';
+        dumped = true;
+      }
+    }
+    if (!dumped && tb.has(TCA_BPF.TAG)) s += `tag ${[...tb.data(TCA_BPF.TAG)].map((b) => b.toString(16).padStart(2, '0')).join('')} `;
     if (tb.has(TCA_BPF.ACT)) s += printActions(tb.nested(TCA_BPF.ACT, 32), env, stats);
     return s;
   },
@@ -242,27 +280,66 @@ export function parseFilterHead(a: Args): FilterHead {
   return h;
 }
 
-/** print_filter(): one filter dump message. */
-export function printFilterMsg(msg: Uint8Array, o: { stats: boolean; filterIfindex: number; env: TcEnv }): string {
+/** What `tc filter show` was asked for: print_filter omits each field equal to it. */
+export interface FilterShowFilter {
+  readonly stats: boolean;
+  /** `dev` (0: none; -1: a block). */
+  readonly filterIfindex: number;
+  readonly env: TcEnv;
+  /** `ingress`/`egress`/`parent X` given on the command line (0: none). */
+  readonly parent?: number;
+  /** `block N` given (0: none). */
+  readonly block?: number;
+  /** `protocol P` given (host-order EtherType; 0: none). */
+  readonly protocol?: number;
+  /** `pref N` given (0: none). */
+  readonly prio?: number;
+  /** `chain N` given. */
+  readonly chain?: number;
+}
+
+/** print_filter() (tc/tc_filter.c): one filter dump message as `tc [-s] filter show` prints it. */
+export function printFilterMsg(msg: Uint8Array, o: FilterShowFilter): string {
   const v = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
   const ifindex = v.getInt32(20, true);
   const handle = v.getUint32(24, true);
   const parent = v.getUint32(28, true);
   const info = v.getUint32(32, true);
   const tb = parseAttrs(msg, 36, v.getUint32(0, true), TCA.MAX);
-  if (!tb.has(TCA.KIND) || (o.filterIfindex > 0 && ifindex !== o.filterIfindex)) return '';
+  if (!tb.has(TCA.KIND)) return '';
+  if (o.filterIfindex > 0 && ifindex !== o.filterIfindex) return '';
   const kind = tb.str(TCA.KIND);
   let s = 'filter ';
-  if (o.filterIfindex === 0 && ifindex !== -1) s += `dev ${o.env.ifname(ifindex)} `;
-  if (parent === 0xfffffff2) s += 'ingress ';
-  else if (parent === 0xfffffff3) s += 'egress ';
-  else if (parent !== 0 && ifindex !== -1) s += `parent ${sprintTcClassid(parent)} `;
-  const proto = ((info & 0xff) << 8) | ((info >>> 8) & 0xff);
-  const pname = Object.entries(LL_PROTOS).find(([, p]) => p === proto)?.[0] ?? `[${proto}]`;
-  s += `protocol ${pname} pref ${info >>> 16} ${kind} `;
-  if (tb.has(TCA.CHAIN)) s += `chain ${tb.u32(TCA.CHAIN)} `;
-  if (handle !== 0) s += `handle 0x${handle.toString(16)} `;
+  if (ifindex === -1) {
+    // TCM_IFINDEX_MAGIC_BLOCK: the parent is the block index
+    if ((o.block ?? 0) === 0) s += `block ${parent} `;
+  } else {
+    if (o.filterIfindex === 0 || o.filterIfindex !== ifindex) s += `dev ${o.env.ifname(ifindex)} `;
+    if ((o.parent ?? 0) === 0 || o.parent !== parent) {
+      if (parent === TC_H.ROOT) s += 'root ';
+      else if (parent === 0xfffffff2) s += 'ingress ';
+      else if (parent === 0xfffffff3) s += 'egress ';
+      else s += `parent ${sprintTcClassid(parent)} `;
+    }
+  }
+  if (info !== 0) {
+    const proto = ((info & 0xff) << 8) | ((info >>> 8) & 0xff);
+    const prio = info >>> 16;
+    if (((o.protocol ?? 0) === 0 || o.protocol !== proto) && proto !== 0) s += `protocol ${llProtoN2a(proto)} `;
+    if (((o.prio ?? 0) === 0 || o.prio !== prio) && prio !== 0) s += `pref ${prio} `;
+  }
+  s += `${kind} `;
+  if (tb.has(TCA.CHAIN)) {
+    const c = tb.u32(TCA.CHAIN);
+    if (o.chain === undefined || o.chain !== c) s += `chain ${c} `;
+  }
   const k = FILTER_KINDS[kind];
-  if (tb.has(TCA.OPTIONS) && k !== undefined) s += k.printFopt(tb.data(TCA.OPTIONS), o.env, o.stats);
+  if (tb.has(TCA.OPTIONS)) s += k === undefined ? '[cannot parse parameters]' : k.printFopt(tb.data(TCA.OPTIONS), o.env, o.stats, handle);
   return `${s}\n`;
+}
+
+/** ll_proto_n2a(): an EtherType (host order) as tc prints it. */
+export function llProtoN2a(proto: number): string {
+  for (const [name, p] of Object.entries(LL_PROTOS)) if (p === proto) return name;
+  return `[${proto}]`;
 }

@@ -106,7 +106,10 @@ export function parseTc(a: Args, env: TcEnv): TcCommand {
       const chain = h.chain;
       return {
         request: { type: RTM.GETTFILTER, flags: TC_CMD.dump, body: (w) => { w.tcmsg(ifindex, 0, parent, 0); if (chain !== undefined) w.u32(11, chain); } },
-        print: (msgs) => msgs.map((m) => printFilterMsg(m, { stats, filterIfindex: ifindex, env })).join(''),
+        print: (msgs) => msgs.map((m) => printFilterMsg(m, {
+          stats, filterIfindex: ifindex, env, parent: h.block !== 0 ? 0 : parent, block: h.block, prio: h.prio,
+          protocol: h.protocol === -1 ? 0 : h.protocol, ...(chain === undefined ? {} : { chain }),
+        })).join(''),
       };
     }
     if (ifindex === 0) throw new UsageError('Must specify device or block.', a.endCol);
