@@ -6,8 +6,9 @@
 // (into va's ingress hook); per frame, the change of every observed counter —
 // delivered to vb, mirrored to d1p, redirected to d2p (mirred) or lo
 // (bpf_redirect), never-run mirror to d3p, the HTB class it was sent from, the
-// clsact drop counter — must be the same. support/per_packet_kernel.py sends
-// and measures in the kernel.
+// clsact drop counter, the sender's errno — must be the same, and so must the
+// mirred actions' packet and byte counters at the end. support/per_packet_kernel.py
+// sends and measures in the kernel.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -96,8 +97,11 @@ function label(o: Outcome, dir: Frame['dir']): string {
   return `${dir}: ${parts.join(', ')}`;
 }
 
-/** The same pipeline in tcbpf; returns the per-frame outcomes. */
-function runTcbpf(fs: readonly Frame[], jit: boolean): Outcome[] {
+/** mirred action index -> [packets, bytes] after the run. */
+type ActionCounters = Record<number, [number, number]>;
+
+/** The same pipeline in tcbpf; returns the per-frame outcomes and the mirred actions' counters. */
+function runTcbpf(fs: readonly Frame[], jit: boolean): { outcomes: Outcome[]; actions: ActionCounters } {
   const bpf = tcBpfSyscall();
   const kernel = new TcKernel({ kinds: { ...TCF_ALL_KINDS, classifiers: [...TCF_ALL_KINDS.classifiers, createClsBpfOps({ bpf, jit })] } });
   const net = kernel.addNet();
@@ -167,6 +171,24 @@ function runTcbpf(fs: readonly Frame[], jit: boolean): Outcome[] {
     out.push({ sendErrno: rc !== 0 && rc !== 2 ? 105 : 0, vb: cur.vb - prev.vb, d1p: cur.d1p - prev.d1p, d2p: cur.d2p - prev.d2p, d3p: cur.d3p - prev.d3p, lo: cur.lo - prev.lo, classes: cur.classes.map((c, i) => c - prev.classes[i]!), drops: cur.drops - prev.drops });
     prev = cur;
   }
+  const actions: ActionCounters = {};
+  for (const [index, a] of net.actions.get('mirred')!) actions[index] = [a.stats.packets, a.stats.bytes];
+  return { outcomes: out, actions };
+}
+
+/** `tc -s actions ls action mirred`: index -> [packets, bytes]. */
+function kernelMirredCounters(text: string): ActionCounters {
+  const out: ActionCounters = {};
+  let index = -1;
+  for (const line of text.split('\n')) {
+    const i = /\bindex (\d+) ref/.exec(line);
+    if (i) index = Number(i[1]);
+    const m = /Sent (\d+) bytes (\d+) pkt/.exec(line);
+    if (m && index >= 0) {
+      out[index] = [Number(m[2]), Number(m[1])];
+      index = -1;
+    }
+  }
   return out;
 }
 
@@ -203,8 +225,13 @@ describe.skipIf(!k.ok || !py)(`per-packet outcomes equal the kernel's (kernel: $
     expect(r.status, r.stderr).toBe(0);
     const kern = JSON.parse(r.stdout) as Outcome[];
     expect(kern.length).toBe(FR.length);
+    const kActions = kernelMirredCounters(n.run('tc', ['-s', 'actions', 'ls', 'action', 'mirred']));
+    expect(Object.keys(kActions).length).toBe(3);
+    // the egress mirror to d1 and the ingress redirect to d2 ran; the mirror behind parse_classify.o (returns 0) never did
+    expect(Object.values(kActions).map(([p]) => p > 0).sort()).toEqual([false, true, true]);
     for (const jit of [true, false]) {
-      const sim = runTcbpf(FR, jit);
+      const { outcomes: sim, actions } = runTcbpf(FR, jit);
+      expect(actions).toEqual(kActions); // the mirred actions' packet and byte counters
       let agree = 0;
       for (let i = 0; i < FR.length; i++) {
         expect({ i, kind: FR[i]!.kind, ...sim[i]! }).toEqual({ i, kind: FR[i]!.kind, ...kern[i]! });
