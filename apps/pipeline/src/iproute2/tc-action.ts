@@ -5,6 +5,7 @@ import { NLA_F, TCA_ACT, TCA_GACT, TCA_MIRRED, TCA_MIRRED_EACTION, TCA_SKBEDIT, 
 import { parseAttrs, type NlAttrs, type NlWriter } from '@tcbpf/tcf';
 import { type Args, UsageError, matches } from './args.js';
 import { getTcClassid, sprintSize, sprintTcClassid } from './tc-util.js';
+import type { JsonValue } from './json-writer.js';
 
 /** What a command parser needs from its environment. */
 export interface TcEnv {
@@ -38,6 +39,33 @@ export interface ActionKind {
   readonly parse: (a: Args, w: NlWriter, env: TcEnv) => void;
   /** Print the contents of TCA_ACT_OPTIONS (text, print_aopt: ends with its newline); `stats` is tc's -s (timestamps). */
   readonly print: (opts: NlAttrs, env: TcEnv, stats: boolean) => string;
+  /** The same in `tc -j` (the members after "order" and "kind"). */
+  readonly json: (opts: NlAttrs, env: TcEnv, stats: boolean) => Record<string, JsonValue>;
+}
+
+/** tc_gen members in JSON: index, ref, bind, then the timestamps under -s. */
+function genJson(p: Uint8Array, opts: NlAttrs, tmType: number, stats: boolean): Record<string, JsonValue> {
+  const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const o: Record<string, JsonValue> = { index: v.getUint32(0, true), ref: v.getInt32(12, true), bind: v.getInt32(16, true) };
+  if (stats && opts.has(tmType)) {
+    const t = opts.data(tmType);
+    if (t.length >= 32) {
+      const w = new DataView(t.buffer, t.byteOffset, t.byteLength);
+      const raw = (off: number): number => w.getUint32(off, true) + w.getUint32(off + 4, true) * 2 ** 32;
+      if (raw(0) !== 0) o.installed = Math.floor(raw(0) / 100);
+      if (raw(8) !== 0) o.last_used = Math.floor(raw(8) / 100);
+      if (raw(24) !== 0) o.first_used = Math.floor(raw(24) / 100);
+      if (raw(16) !== 0) o.expires = Math.floor(raw(16) / 100);
+    }
+  }
+  return o;
+}
+
+/** print_action_control() in JSON: {"type": "pass"} or {"type": "goto", "chain": N} / {"type": "jump", "jump": N}. */
+export function controlJson(action: number): Record<string, JsonValue> {
+  if ((action & 0xf0000000) === 0x20000000) return { type: 'goto', chain: action & 0x0fffffff };
+  if ((action & 0xf0000000) === 0x10000000) return { type: 'jump', jump: action & 0x0fffffff };
+  return { type: actionN2a(action) };
 }
 
 /** action_a2n(): control-action words. */
@@ -116,7 +144,7 @@ function writeGen(w: NlWriter, type: number, size: number, index: number, action
   return p;
 }
 
-const gact: ActionKind = Object.freeze({
+const gact: Omit<ActionKind, 'json'> = Object.freeze({
   parse(a: Args, w: NlWriter): void {
     // `action drop` (the kind is implied) or `action gact drop`
     if (a.peek() === 'gact') a.take();
@@ -137,7 +165,14 @@ const gact: ActionKind = Object.freeze({
   },
 });
 
-const mirred: ActionKind = Object.freeze({
+function gactJson(opts: NlAttrs, _env: TcEnv, stats: boolean): Record<string, JsonValue> {
+  if (!opts.has(TCA_GACT.PARMS)) return {};
+  const p = opts.data(TCA_GACT.PARMS);
+  const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  return { control_action: controlJson(v.getInt32(8, true)), prob: { random_type: 'none', control_action: { type: 'pass' }, val: 0 }, ...genJson(p, opts, TCA_GACT.TM, stats) };
+}
+
+const mirred: Omit<ActionKind, 'json'> = Object.freeze({
   parse(a: Args, w: NlWriter, env: TcEnv): void {
     let dir = '';
     let kind = '';
@@ -182,7 +217,30 @@ const mirred: ActionKind = Object.freeze({
   },
 });
 
-const skbedit: ActionKind = Object.freeze({
+function mirredJson(opts: NlAttrs, env: TcEnv, stats: boolean): Record<string, JsonValue> {
+  if (!opts.has(TCA_MIRRED.PARMS)) return {};
+  const p = opts.data(TCA_MIRRED.PARMS);
+  const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const e = v.getInt32(20, true);
+  const redirect = e === TCA_MIRRED_EACTION.EGRESS_REDIR || e === TCA_MIRRED_EACTION.INGRESS_REDIR;
+  const egress = e === TCA_MIRRED_EACTION.EGRESS_REDIR || e === TCA_MIRRED_EACTION.EGRESS_MIRROR;
+  return {
+    mirred_action: redirect ? 'redirect' : 'mirror', direction: egress ? 'egress' : 'ingress', to_dev: env.ifname(v.getUint32(24, true)),
+    control_action: controlJson(v.getInt32(8, true)), ...genJson(p, opts, TCA_MIRRED.TM, stats),
+  };
+}
+
+function skbeditJson(opts: NlAttrs, _env: TcEnv, stats: boolean): Record<string, JsonValue> {
+  if (!opts.has(TCA_SKBEDIT.PARMS)) return {};
+  const p = opts.data(TCA_SKBEDIT.PARMS);
+  const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const o: Record<string, JsonValue> = {};
+  if (opts.has(TCA_SKBEDIT.PRIORITY)) o.priority = sprintTcClassid(opts.u32(TCA_SKBEDIT.PRIORITY));
+  if (opts.has(TCA_SKBEDIT.MARK)) o.mark = opts.u32(TCA_SKBEDIT.MARK);
+  return { ...o, control_action: controlJson(v.getInt32(8, true)), ...genJson(p, opts, TCA_SKBEDIT.TM, stats) };
+}
+
+const skbedit: Omit<ActionKind, 'json'> = Object.freeze({
   parse(a: Args, w: NlWriter): void {
     let priority: number | undefined;
     let mark: number | undefined;
@@ -225,7 +283,11 @@ const skbedit: ActionKind = Object.freeze({
 });
 
 /** The action kinds this model parses and prints (extension point: add a kind here). */
-export const ACTION_KINDS: Readonly<Record<string, ActionKind>> = Object.freeze({ gact, mirred, skbedit });
+export const ACTION_KINDS: Readonly<Record<string, ActionKind>> = Object.freeze({
+  gact: Object.freeze({ ...gact, json: gactJson }),
+  mirred: Object.freeze({ ...mirred, json: mirredJson }),
+  skbedit: Object.freeze({ ...skbedit, json: skbeditJson }),
+});
 
 /**
  * parse_action(): `action KIND ARGS [cookie HEX] [action KIND ...]` into a
@@ -295,6 +357,47 @@ export function printActions(nest: NlAttrs, env: TcEnv, stats: boolean, first = 
     else out += k.print(act.nested(TCA_ACT.OPTIONS, 32), env, stats);
     if (stats && act.has(TCA_ACT.STATS)) out += `\tAction statistics:\n${printTcStats2(act.nested(TCA_ACT.STATS, 16), '\t')}\n`;
     if (act.has(TCA_ACT.COOKIE)) out += `\tcookie ${[...act.data(TCA_ACT.COOKIE)].map((b) => b.toString(16).padStart(2, '0')).join('')}\n`;
+  }
+  return out;
+}
+
+/** print_tcstats2_attr() in JSON (the "stats" object). */
+export function tcStats2Json(st: NlAttrs): Record<string, JsonValue> {
+  const o: Record<string, JsonValue> = {};
+  if (st.has(1)) {
+    const b = st.data(1);
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    o.bytes = v.getUint32(0, true) + v.getUint32(4, true) * 2 ** 32;
+    o.packets = v.getUint32(8, true);
+  }
+  if (st.has(3)) {
+    const q = st.data(3);
+    const v = new DataView(q.buffer, q.byteOffset, q.byteLength);
+    o.drops = v.getUint32(8, true);
+    o.overlimits = v.getUint32(16, true);
+    o.requeues = v.getUint32(12, true);
+    o.backlog = v.getUint32(4, true);
+    o.qlen = v.getUint32(0, true);
+  }
+  return o;
+}
+
+/** tc_print_action() in JSON: the "actions" array. */
+export function actionsJson(nest: NlAttrs, env: TcEnv, stats: boolean, first = 1): JsonValue[] {
+  const out: JsonValue[] = [];
+  for (let i = first; i <= 32; i++) {
+    if (!nest.has(i)) continue;
+    const act = nest.nested(i, TCA_ACT.MAX);
+    const o: Record<string, JsonValue> = { order: i };
+    if (act.has(TCA_ACT.KIND)) {
+      const kind = act.str(TCA_ACT.KIND);
+      o.kind = kind;
+      const k = ACTION_KINDS[kind];
+      if (k !== undefined && act.has(TCA_ACT.OPTIONS)) Object.assign(o, k.json(act.nested(TCA_ACT.OPTIONS, 32), env, stats));
+      if (stats && act.has(TCA_ACT.STATS)) o.stats = tcStats2Json(act.nested(TCA_ACT.STATS, 16));
+      if (act.has(TCA_ACT.COOKIE)) o.cookie = [...act.data(TCA_ACT.COOKIE)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    }
+    out.push(o);
   }
   return out;
 }

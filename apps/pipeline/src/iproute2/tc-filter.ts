@@ -8,7 +8,8 @@ import { parseBytecode, parseBytecodeFile } from '@tcbpf/cbpf';
 import { ERRNO_TEXT, TCA, TCA_BPF, TCA_BPF_FLAG, TCA_MATCHALL, TC_H } from '@tcbpf/uapi';
 import { parseAttrs, type NlWriter } from '@tcbpf/tcf';
 import { type Args, UsageError } from './args.js';
-import { parseActions, printActions, type TcEnv } from './tc-action.js';
+import { actionsJson, parseActions, printActions, type TcEnv } from './tc-action.js';
+import type { JsonValue } from './json-writer.js';
 import { getTcClassid, sprintTcClassid } from './tc-util.js';
 
 /** TCA_CLS_FLAGS_* (include/uapi/linux/pkt_cls.h). */
@@ -21,6 +22,8 @@ export interface FilterKind {
   readonly parseFopt: (a: Args, w: NlWriter, handle: string, env: TcEnv, setHandle: (h: number) => void) => void;
   /** print_fopt(): the filter's options after the head (handle first), as tc prints them. */
   readonly printFopt: (opt: Uint8Array, env: TcEnv, stats: boolean, handle: number) => string;
+  /** The same in `tc -j`: the "options" object. */
+  readonly jsonFopt: (opt: Uint8Array, env: TcEnv, stats: boolean, handle: number) => Record<string, JsonValue>;
 }
 
 function parseHandle(handle: string, setHandle: (h: number) => void, col: number): void {
@@ -36,7 +39,7 @@ function parseFlag(word: string, flags: number, a: Args): number {
   return flags | f;
 }
 
-const matchall: FilterKind = Object.freeze({
+const matchall: Omit<FilterKind, 'jsonFopt'> = Object.freeze({
   parseFopt(a: Args, w: NlWriter, handle: string, env: TcEnv, setHandle: (h: number) => void): void {
     parseHandle(handle, setHandle, a.col);
     if (!a.more) return;
@@ -81,7 +84,68 @@ const matchall: FilterKind = Object.freeze({
   },
 });
 
-const bpf: FilterKind = Object.freeze({
+function matchallJson(opt: Uint8Array, env: TcEnv, stats: boolean, handle: number): Record<string, JsonValue> {
+  const tb = parseAttrs(opt, 0, opt.length, TCA_MATCHALL.MAX);
+  const o: Record<string, JsonValue> = {};
+  if (handle !== 0) o.handle = `0x${handle.toString(16)}`;
+  if (tb.has(TCA_MATCHALL.CLASSID)) o.flowid = sprintTcClassid(tb.u32(TCA_MATCHALL.CLASSID));
+  if (tb.has(TCA_MATCHALL.FLAGS)) {
+    const f = tb.u32(TCA_MATCHALL.FLAGS);
+    if (f & SKIP_HW) o.skip_hw = true;
+    if (f & SKIP_SW) o.skip_sw = true;
+    if (f & IN_HW) o.in_hw = true;
+    else o.not_in_hw = true;
+  }
+  if (stats && tb.has(TCA_MATCHALL.PCNT)) {
+    const p = tb.data(TCA_MATCHALL.PCNT);
+    const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    o.rule_hit = v.getUint32(0, true) + v.getUint32(4, true) * 2 ** 32;
+  }
+  if (tb.has(TCA_MATCHALL.ACT)) o.actions = actionsJson(tb.nested(TCA_MATCHALL.ACT, 32), env, stats);
+  return o;
+}
+
+function bpfJson(opt: Uint8Array, env: TcEnv, stats: boolean, handle: number): Record<string, JsonValue> {
+  const tb = parseAttrs(opt, 0, opt.length, TCA_BPF.MAX);
+  const o: Record<string, JsonValue> = {};
+  if (handle !== 0) o.handle = `0x${handle.toString(16)}`;
+  if (tb.has(TCA_BPF.CLASSID)) o.flowid = sprintTcClassid(tb.u32(TCA_BPF.CLASSID));
+  if (tb.has(TCA_BPF.NAME)) o.bpf_name = tb.str(TCA_BPF.NAME);
+  if (tb.has(TCA_BPF.FLAGS) && tb.u32(TCA_BPF.FLAGS) & TCA_BPF_FLAG.ACT_DIRECT) o['direct-action'] = true;
+  if (tb.has(TCA_BPF.FLAGS_GEN)) {
+    const f = tb.u32(TCA_BPF.FLAGS_GEN);
+    if (f & SKIP_HW) o.skip_hw = true;
+    if (f & SKIP_SW) o.skip_sw = true;
+    if (f & IN_HW) o.in_hw = true;
+    else o.not_in_hw = true;
+  }
+  if (tb.has(TCA_BPF.OPS) && tb.has(TCA_BPF.OPS_LEN)) {
+    const ops = tb.data(TCA_BPF.OPS);
+    const n = tb.u16(TCA_BPF.OPS_LEN);
+    const v = new DataView(ops.buffer, ops.byteOffset, ops.byteLength);
+    const insns: JsonValue[] = [];
+    for (let i = 0; i < n && (i + 1) * 8 <= ops.length; i++) insns.push({ code: v.getUint16(i * 8, true), jt: v.getUint8(i * 8 + 2), jf: v.getUint8(i * 8 + 3), k: v.getUint32(i * 8 + 4, true) });
+    o.bytecode = { length: n, insns };
+  }
+  let dumped = false;
+  if (tb.has(TCA_BPF.ID)) {
+    const id = tb.u32(TCA_BPF.ID);
+    const prog: Record<string, JsonValue> = { id };
+    const info = env.progInfo?.(id);
+    if (info !== undefined) {
+      prog.name = info.name;
+      prog.tag = info.tag;
+      prog.jited = info.jited ? 1 : 0;
+      dumped = true;
+    }
+    o.prog = prog;
+  }
+  if (!dumped && tb.has(TCA_BPF.TAG)) o.tag = [...tb.data(TCA_BPF.TAG)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  if (tb.has(TCA_BPF.ACT)) o.actions = actionsJson(tb.nested(TCA_BPF.ACT, 32), env, stats);
+  return o;
+}
+
+const bpf: Omit<FilterKind, 'jsonFopt'> = Object.freeze({
   parseFopt(a: Args, w: NlWriter, handle: string, env: TcEnv, setHandle: (h: number) => void): void {
     parseHandle(handle, setHandle, a.col);
     if (!a.more) return;
@@ -207,7 +271,10 @@ const bpf: FilterKind = Object.freeze({
 });
 
 /** The classifier kinds this model knows (extension point: add a kind here). */
-export const FILTER_KINDS: Readonly<Record<string, FilterKind>> = Object.freeze({ matchall, bpf });
+export const FILTER_KINDS: Readonly<Record<string, FilterKind>> = Object.freeze({
+  matchall: Object.freeze({ ...matchall, jsonFopt: matchallJson }),
+  bpf: Object.freeze({ ...bpf, jsonFopt: bpfJson }),
+});
 
 /** ll_proto_a2n(): protocol names iproute2 accepts (subset). */
 export const LL_PROTOS: Readonly<Record<string, number>> = Object.freeze({
@@ -336,6 +403,45 @@ export function printFilterMsg(msg: Uint8Array, o: FilterShowFilter): string {
   const k = FILTER_KINDS[kind];
   if (tb.has(TCA.OPTIONS)) s += k === undefined ? '[cannot parse parameters]' : k.printFopt(tb.data(TCA.OPTIONS), o.env, o.stats, handle);
   return `${s}\n`;
+}
+
+/** print_filter() in JSON mode (`tc -j [-s] filter show`): one message as an object, or null when filtered out. */
+export function filterMsgJson(msg: Uint8Array, o: FilterShowFilter): Record<string, JsonValue> | null {
+  const v = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
+  const ifindex = v.getInt32(20, true);
+  const handle = v.getUint32(24, true);
+  const parent = v.getUint32(28, true);
+  const info = v.getUint32(32, true);
+  const tb = parseAttrs(msg, 36, v.getUint32(0, true), TCA.MAX);
+  if (!tb.has(TCA.KIND)) return null;
+  if (o.filterIfindex > 0 && ifindex !== o.filterIfindex) return null;
+  const kind = tb.str(TCA.KIND);
+  const j: Record<string, JsonValue> = {};
+  if (ifindex === -1) {
+    if ((o.block ?? 0) === 0) j.block = parent;
+  } else {
+    if (o.filterIfindex === 0 || o.filterIfindex !== ifindex) j.dev = o.env.ifname(ifindex);
+    if ((o.parent ?? 0) === 0 || o.parent !== parent) {
+      if (parent === TC_H.ROOT) j.root = true;
+      else if (parent === 0xfffffff2) j.ingress = true;
+      else if (parent === 0xfffffff3) j.egress = true;
+      else j.parent = sprintTcClassid(parent);
+    }
+  }
+  if (info !== 0) {
+    const proto = ((info & 0xff) << 8) | ((info >>> 8) & 0xff);
+    const prio = info >>> 16;
+    if (((o.protocol ?? 0) === 0 || o.protocol !== proto) && proto !== 0) j.protocol = llProtoN2a(proto);
+    if (((o.prio ?? 0) === 0 || o.prio !== prio) && prio !== 0) j.pref = prio;
+  }
+  j.kind = kind;
+  if (tb.has(TCA.CHAIN)) {
+    const c = tb.u32(TCA.CHAIN);
+    if (o.chain === undefined || o.chain !== c) j.chain = c;
+  }
+  const k = FILTER_KINDS[kind];
+  if (tb.has(TCA.OPTIONS) && k !== undefined) j.options = k.jsonFopt(tb.data(TCA.OPTIONS), o.env, o.stats, handle);
+  return j;
 }
 
 /** ll_proto_n2a(): an EtherType (host order) as tc prints it. */

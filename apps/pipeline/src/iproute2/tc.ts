@@ -5,7 +5,8 @@
 import { RTM } from '@tcbpf/uapi';
 import { NlWriter, TC_CMD, type TcClient } from '@tcbpf/tcf';
 import { type Args, UsageError, matches } from './args.js';
-import { FILTER_KINDS, parseFilterHead, printFilterMsg } from './tc-filter.js';
+import { FILTER_KINDS, filterMsgJson, parseFilterHead, printFilterMsg, type FilterShowFilter } from './tc-filter.js';
+import { jsonDocument, type JsonValue } from './json-writer.js';
 import { parseQdiscHead, printQdiscMsg, qdiscMsgJson, writeQdiscBody } from './tc-qdisc.js';
 import type { TcEnv } from './tc-action.js';
 
@@ -47,10 +48,12 @@ function devIndex(env: TcEnv, dev: string, col: number): number {
 export function parseTc(a: Args, env: TcEnv): TcCommand {
   let stats = false;
   let json = false;
+  let pretty = false;
   while (a.more && a.peek().startsWith('-')) {
     const o = a.take();
     if (o === '-s' || o === '-stats' || o === '-statistics') stats = true;
     else if (o === '-j' || o === '-json') json = true;
+    else if (o === '-p' || o === '-pretty') pretty = true;
     else if (o === '-d' || o === '-details') { /* details: printed like the plain form here */ }
     else throw new UsageError(`Option "${o}" is unknown, try "tc -help".`, a.lastCol);
   }
@@ -76,7 +79,7 @@ export function parseTc(a: Args, env: TcEnv): TcCommand {
       return {
         request: { type: cls ? RTM.GETTCLASS : RTM.GETQDISC, flags: TC_CMD.dump, body: (w) => w.tcmsg(ifindex, 0, 0, 0) },
         print: json
-          ? (msgs) => `${JSON.stringify(msgs.map((m) => qdiscMsgJson(m, { stats, filterIfindex: ifindex, ifname: (i) => env.ifname(i) })).filter((x) => x !== null))}\n`
+          ? (msgs) => jsonDocument(msgs.map((m) => qdiscMsgJson(m, { stats, filterIfindex: ifindex, ifname: (i) => env.ifname(i) })).filter((x) => x !== null) as JsonValue[], pretty)
           : (msgs) => msgs.map((m) => printQdiscMsg(m, { cls, stats, filterIfindex: ifindex, ifname: (i) => env.ifname(i) })).join(''),
       };
     }
@@ -100,16 +103,19 @@ export function parseTc(a: Args, env: TcEnv): TcCommand {
       h.parent = h.block;
     } else if (h.dev !== '') ifindex = devIndex(env, h.dev, h.devCol);
     if (cmd === 'show') {
-      if (json) throw new UsageError('tc -j filter show: not modelled yet', 1);
       if (ifindex === 0) throw new UsageError('Must specify device or block.', a.endCol);
       const parent = h.parent;
       const chain = h.chain;
       return {
         request: { type: RTM.GETTFILTER, flags: TC_CMD.dump, body: (w) => { w.tcmsg(ifindex, 0, parent, 0); if (chain !== undefined) w.u32(11, chain); } },
-        print: (msgs) => msgs.map((m) => printFilterMsg(m, {
-          stats, filterIfindex: ifindex, env, parent: h.block !== 0 ? 0 : parent, block: h.block, prio: h.prio,
-          protocol: h.protocol === -1 ? 0 : h.protocol, ...(chain === undefined ? {} : { chain }),
-        })).join(''),
+        print: (msgs) => {
+          const f: FilterShowFilter = {
+            stats, filterIfindex: ifindex, env, parent: h.block !== 0 ? 0 : parent, block: h.block, prio: h.prio,
+            protocol: h.protocol === -1 ? 0 : h.protocol, ...(chain === undefined ? {} : { chain }),
+          };
+          if (json) return jsonDocument(msgs.map((m) => filterMsgJson(m, f)).filter((x) => x !== null), pretty);
+          return msgs.map((m) => printFilterMsg(m, f)).join('');
+        },
       };
     }
     if (ifindex === 0) throw new UsageError('Must specify device or block.', a.endCol);

@@ -18,7 +18,7 @@ const sendPy = join(import.meta.dirname, '..', 'send_pcap.py');
 
 /** What the comparison ignores (documented above). */
 export function normaliseShow(s: string): string {
-  return s.replace(/ id \d+ /g, ' id N ').replace(/ (installed|used|firstused|expires) \d+ sec/g, '');
+  return s.replace(/ id \d+ /g, ' id N ').replace(/"id": ?\d+/g, '"id":N').replace(/,?\n? *"(installed|last_used|first_used|expires)": ?\d+/g, '').replace(/ (installed|used|firstused|expires) \d+ sec/g, '');
 }
 
 function onKernel(ns: Netns, lines: readonly string[]): void {
@@ -36,18 +36,20 @@ function onKernel(ns: Netns, lines: readonly string[]): void {
 
 describe.skipIf(!k.ok || !py)(`tc filter show: simulator = Linux 6.18 + tc 6.1 (kernel: ${k.ok ? (py ? 'ok' : 'python3 missing') : k.reason})`, () => {
   for (const c of KERNEL_FILTER_CASES) {
-    it(`${c.name}: same text with and without -s`, () => {
+    it(`${c.name}: same text with and without -s, same -j and -s -j -p JSON`, () => {
       const sim: string[] = [];
-      const sc = simScenario([...c.lines, `tc ${c.show}`, `tc -s ${c.show}`, `tc -s ${c.show} chain 2`], (s) => sim.push(s));
+      const sc = simScenario([...c.lines, `tc ${c.show}`, `tc -s ${c.show}`, `tc -s ${c.show} chain 2`, `tc -j ${c.show}`, `tc -s -j -p ${c.show}`], (s) => sim.push(s));
       expect(sc).toBeDefined();
       const ns = new Netns('show');
       try {
         ns.run('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
         onKernel(ns, c.lines);
         const args = splitWords(c.show).map((x) => x.text);
-        const kern = [ns.run('tc', args), ns.run('tc', ['-s', ...args]), ns.run('tc', ['-s', ...args, 'chain', '2'])];
+        const kern = [ns.run('tc', args), ns.run('tc', ['-s', ...args]), ns.run('tc', ['-s', ...args, 'chain', '2']), ns.run('tc', ['-j', ...args]), ns.run('tc', ['-s', '-j', '-p', ...args])];
         expect(kern[1]).toContain('Action statistics');
         expect(kern[2]).toMatch(/parse_classify.o:\[tc\] direct-action not_in_hw id \d+ name \w+ tag [0-9a-f]{16} jited/);
+        expect(kern[4]).toContain('"actions": [ {');
+        expect(kern[4]).toMatch(/"prog": \{\n +"id": \d+,\n +"name": "\w+",\n +"tag": "[0-9a-f]{16}",\n +"jited": 1/);
         expect(sim.map(normaliseShow)).toEqual(kern.map(normaliseShow));
       } finally {
         ns.close();

@@ -42,6 +42,24 @@ describe('tc filter show text: golden files', () => {
   }
 });
 
+describe('tc -j [-p] filter show: golden files', () => {
+  for (const c of FILTER_CASES) {
+    for (const opts of ['-j', '-s -j -p']) {
+      it(`${c.name} ${opts}`, () => {
+        const out: string[] = [];
+        simScenario([...c.lines, `tc ${opts} ${c.show}`], (s) => out.push(s));
+        expect(out.length).toBe(1);
+        const text = out[0]!;
+        expect(() => JSON.parse(text) as unknown).not.toThrow();
+        const f = join(golden, `filter-${c.name}${opts.replaceAll(' ', '')}.json`);
+        if (update) writeFileSync(f, text);
+        expect(existsSync(f), f).toBe(true);
+        expect(text).toBe(readFileSync(f, 'utf8'));
+      });
+    }
+  }
+});
+
 describe.skipIf(!k.ok || !unshare)(`tc filter show text = iproute2 6.1's print_filter on the same messages (kernel: ${k.ok ? (unshare ? 'ok' : 'unshare/tc missing') : k.reason})`, () => {
   it('unshare -n gives tc an empty namespace', () => {
     expect(spawnSync('unshare', ['-n', 'true']).status).toBe(0);
