@@ -335,16 +335,41 @@ export function printTcStats2(st: NlAttrs, prefix: string): string {
   return s;
 }
 
+/** The numbered action nests of a TCA_*_ACT / TCA_ROOT_TAB payload, in order (standalone dumps start at 0). */
+export function actionNests(tab: Uint8Array): [number, NlAttrs][] {
+  const v = new DataView(tab.buffer, tab.byteOffset, tab.byteLength);
+  const out: [number, NlAttrs][] = [];
+  let p = 0;
+  while (p + 4 <= tab.length) {
+    const len = v.getUint16(p, true);
+    if (len < 4 || p + len > tab.length) break;
+    const t = v.getUint16(p + 2, true) & 0x3fff;
+    if (t <= 32) out.push([t, parseAttrs(tab, p + 4, p + len, TCA_ACT.MAX)]);
+    p += (len + 3) & ~3;
+  }
+  return out.sort((a, b) => a[0] - b[0]);
+}
+
+/** print_hw_stats(): a TCA_ACT_(USED_)HW_STATS bitfield32 (value & selector) as names. */
+function hwStats(b: Uint8Array, name: string): string {
+  if (b.length < 8) return '';
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const bits = v.getUint32(0, true) & v.getUint32(4, true);
+  const names: string[] = [];
+  if (bits & 1) names.push('immediate');
+  if (bits & 2) names.push('delayed');
+  return `\t${name} ${bits === 0 ? 'disabled' : names.join(' ')}\n`;
+}
+
 /**
  * tc_print_action() / tc_print_one_action() (tc/m_action.c): each numbered
  * action nest as `\n\taction order N: ` + the kind's text, then under -s
- * `\tAction statistics:` and the stats lines, then the cookie.
+ * `\tAction statistics:` and the stats lines, then the cookie; `standalone`
+ * (`tc actions` dumps): the hardware count and hw_stats lines too.
  */
-export function printActions(nest: NlAttrs, env: TcEnv, stats: boolean, first = 1): string {
+export function printActions(tab: Uint8Array, env: TcEnv, stats: boolean, standalone = false): string {
   let out = '';
-  for (let i = first; i <= 32; i++) {
-    if (!nest.has(i)) continue;
-    const act = nest.nested(i, TCA_ACT.MAX);
+  for (const [i, act] of actionNests(tab)) {
     out += `\n\taction order ${i}: `;
     if (!act.has(TCA_ACT.KIND)) {
       out += 'NULL Action!';
@@ -357,6 +382,13 @@ export function printActions(nest: NlAttrs, env: TcEnv, stats: boolean, first = 
     else out += k.print(act.nested(TCA_ACT.OPTIONS, 32), env, stats);
     if (stats && act.has(TCA_ACT.STATS)) out += `\tAction statistics:\n${printTcStats2(act.nested(TCA_ACT.STATS, 16), '\t')}\n`;
     if (act.has(TCA_ACT.COOKIE)) out += `\tcookie ${[...act.data(TCA_ACT.COOKIE)].map((b) => b.toString(16).padStart(2, '0')).join('')}\n`;
+    // tc 6.1 prints the hardware count for standalone action dumps only (checked against its output: filter dumps carry it too)
+    if (standalone && act.has(TCA_ACT.IN_HW_COUNT)) {
+      const n = act.u32(TCA_ACT.IN_HW_COUNT);
+      out += n > 0 ? `\tin_hw in_hw_count ${n}\n` : '\tnot_in_hw\n';
+    }
+    if (act.has(TCA_ACT.HW_STATS)) out += hwStats(act.data(TCA_ACT.HW_STATS), 'hw_stats');
+    if (act.has(TCA_ACT.USED_HW_STATS)) out += hwStats(act.data(TCA_ACT.USED_HW_STATS), 'used_hw_stats');
   }
   return out;
 }
@@ -383,11 +415,9 @@ export function tcStats2Json(st: NlAttrs): Record<string, JsonValue> {
 }
 
 /** tc_print_action() in JSON: the "actions" array. */
-export function actionsJson(nest: NlAttrs, env: TcEnv, stats: boolean, first = 1): JsonValue[] {
+export function actionsJson(tab: Uint8Array, env: TcEnv, stats: boolean): JsonValue[] {
   const out: JsonValue[] = [];
-  for (let i = first; i <= 32; i++) {
-    if (!nest.has(i)) continue;
-    const act = nest.nested(i, TCA_ACT.MAX);
+  for (const [i, act] of actionNests(tab)) {
     const o: Record<string, JsonValue> = { order: i };
     if (act.has(TCA_ACT.KIND)) {
       const kind = act.str(TCA_ACT.KIND);

@@ -79,7 +79,7 @@ const matchall: Omit<FilterKind, 'jsonFopt'> = Object.freeze({
       const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
       s += ` (rule hit ${v.getUint32(0, true) + v.getUint32(4, true) * 2 ** 32})`;
     }
-    if (tb.has(TCA_MATCHALL.ACT)) s += printActions(tb.nested(TCA_MATCHALL.ACT, 32), env, stats);
+    if (tb.has(TCA_MATCHALL.ACT)) s += printActions(tb.data(TCA_MATCHALL.ACT), env, stats);
     return s;
   },
 });
@@ -101,7 +101,7 @@ function matchallJson(opt: Uint8Array, env: TcEnv, stats: boolean, handle: numbe
     const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
     o.rule_hit = v.getUint32(0, true) + v.getUint32(4, true) * 2 ** 32;
   }
-  if (tb.has(TCA_MATCHALL.ACT)) o.actions = actionsJson(tb.nested(TCA_MATCHALL.ACT, 32), env, stats);
+  if (tb.has(TCA_MATCHALL.ACT)) o.actions = actionsJson(tb.data(TCA_MATCHALL.ACT), env, stats);
   return o;
 }
 
@@ -141,7 +141,7 @@ function bpfJson(opt: Uint8Array, env: TcEnv, stats: boolean, handle: number): R
     o.prog = prog;
   }
   if (!dumped && tb.has(TCA_BPF.TAG)) o.tag = [...tb.data(TCA_BPF.TAG)].map((b) => b.toString(16).padStart(2, '0')).join('');
-  if (tb.has(TCA_BPF.ACT)) o.actions = actionsJson(tb.nested(TCA_BPF.ACT, 32), env, stats);
+  if (tb.has(TCA_BPF.ACT)) o.actions = actionsJson(tb.data(TCA_BPF.ACT), env, stats);
   return o;
 }
 
@@ -265,7 +265,7 @@ const bpf: Omit<FilterKind, 'jsonFopt'> = Object.freeze({
       }
     }
     if (!dumped && tb.has(TCA_BPF.TAG)) s += `tag ${[...tb.data(TCA_BPF.TAG)].map((b) => b.toString(16).padStart(2, '0')).join('')} `;
-    if (tb.has(TCA_BPF.ACT)) s += printActions(tb.nested(TCA_BPF.ACT, 32), env, stats);
+    if (tb.has(TCA_BPF.ACT)) s += printActions(tb.data(TCA_BPF.ACT), env, stats);
     return s;
   },
 });

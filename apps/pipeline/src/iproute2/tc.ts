@@ -7,6 +7,7 @@ import { NlWriter, TC_CMD, type TcClient } from '@tcbpf/tcf';
 import { type Args, UsageError, matches } from './args.js';
 import { FILTER_KINDS, filterMsgJson, parseFilterHead, printFilterMsg, type FilterShowFilter } from './tc-filter.js';
 import { jsonDocument, type JsonValue } from './json-writer.js';
+import { parseTcActions } from './tc-actions-cmd.js';
 import { parseQdiscHead, printQdiscMsg, qdiscMsgJson, writeQdiscBody } from './tc-qdisc.js';
 import type { TcEnv } from './tc-action.js';
 
@@ -59,6 +60,7 @@ export function parseTc(a: Args, env: TcEnv): TcCommand {
   }
   const obj = a.take();
   const objCol = a.lastCol;
+  if (matches(obj, 'actions') && obj.length > 1) return parseTcActions(a, env, { stats, json, pretty });
   if (matches(obj, 'qdisc') || matches(obj, 'class')) {
     const cls = matches(obj, 'class') && obj !== 'qdisc';
     const cmd = cmdWord(a);

@@ -67,3 +67,16 @@ export const KERNEL_FILTER_CASES: readonly ShowCase[] = Object.freeze([
     show: 'filter show dev vb ingress',
   },
 ]);
+
+/** Standalone action dumps (`tc actions ls|get`) after traffic. */
+export const ACTION_CASES: readonly ShowCase[] = Object.freeze([
+  ...['actions ls action gact', 'actions ls action mirred', 'actions ls action skbedit', 'actions get action skbedit index 3', 'actions get action mirred index 5'].map((show) => ({
+    name: show.replaceAll(' ', '-'),
+    lines: [...VETH, 'tc qdisc add dev vb clsact',
+      'tc filter add dev vb ingress prio 1 matchall action mirred egress mirror dev dm index 5 cookie aabb action drop',
+      'tc filter add dev vb ingress prio 2 matchall action skbedit mark 5 index 3',
+      'tc filter add dev vb egress prio 2 matchall action skbedit priority 1:2 pipe action pass',
+      ARP, UDP],
+    show,
+  })),
+]);
