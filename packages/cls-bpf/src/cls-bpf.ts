@@ -28,6 +28,7 @@ import {
   tcSetupCbAdd,
   tcSetupCbDestroy,
   tcSetupCbReplace,
+  tcSetupCbStats,
   tcfBindFilter,
   tcfUnbindFilter,
   type FlowSetupCb,
@@ -92,6 +93,14 @@ export class ClsBpfHead {
   readonly list: ClsBpfProg[] = [];
   /** handle_idr. */
   readonly handles = new Map<number, ClsBpfProg>();
+}
+
+/** struct tc_cls_bpf_offload with command TC_CLSBPF_STATS: sent to the block's callbacks before a filter is dumped. */
+export interface ClsBpfStatsRequest {
+  readonly command: 'stats';
+  readonly prog: ClsBpfProg;
+  readonly chainIndex: number;
+  readonly protocol: number;
 }
 
 /** struct tc_cls_bpf_offload (command TC_CLSBPF_OFFLOAD), what TC_SETUP_CLSBPF callbacks receive. */
@@ -541,8 +550,13 @@ export function createClsBpfOps(options: ClsBpfOptions = {}): ClsBpfOps {
     walk(tp: TcfProto): readonly unknown[] {
       return head(tp).list;
     },
-    dump(_tp: TcfProto, fh: unknown, w: NlWriter): number {
+    dump(tp: TcfProto, fh: unknown, w: NlWriter): number {
       const p = fh as ClsBpfProg;
+      // cls_bpf_offload_update_stats: drivers may push hardware counters into the actions first
+      if (tp.chain.block.offload.cbs.length > 0) {
+        const req: ClsBpfStatsRequest = { command: 'stats', prog: p, chainIndex: tp.chain.index, protocol: tp.protocol };
+        tcSetupCbStats(tp.chain.block, 'clsbpf', req, false);
+      }
       const n = w.nestStart(TCA.OPTIONS);
       if (p.res.classid) w.u32(TCA_BPF.CLASSID, p.res.classid);
       if (p.ebpf !== null) {

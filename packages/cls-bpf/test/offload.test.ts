@@ -6,24 +6,31 @@ import { describe, expect, it } from 'vitest';
 import { KernelError } from '@tcbpf/base';
 import { TcfResult, type NdoSetupTc, type NetDev, type IngressPriv, type TcfProto } from '@tcbpf/tcf';
 import { TCA_CLS_FLAGS, TC_ACT } from '@tcbpf/uapi';
-import type { ClsBpfHead, ClsBpfOffload, ClsBpfProg } from '../src/index.js';
+import type { ClsBpfHead, ClsBpfOffload, ClsBpfProg, ClsBpfStatsRequest } from '../src/index.js';
 import { INGRESS, bpfOptions, ingressSkb, makeSim, ret, type BpfOpts, type Sim } from './support/sim.js';
 
 interface FakeDriver {
   readonly installed: Set<ClsBpfProg>;
   accept: boolean;
   readonly calls: ClsBpfOffload[];
+  /** TC_CLSBPF_STATS requests seen (one per dumped filter). */
+  readonly stats: ClsBpfProg[];
 }
 
 function offloadDevice(nd: NetDev): FakeDriver {
-  const drv: FakeDriver = { installed: new Set(), accept: true, calls: [] };
+  const drv: FakeDriver = { installed: new Set(), accept: true, calls: [], stats: [] };
   const ndo: NdoSetupTc = (dev, _type, bo) => {
     if (bo.command === 'bind') {
       bo.cbList.push({
         ident: dev,
         cb: (type, data) => {
           if (type !== 'clsbpf' || !drv.accept) return -95;
-          const d = data as ClsBpfOffload;
+          const r = data as ClsBpfOffload | ClsBpfStatsRequest;
+          if (r.command === 'stats') {
+            drv.stats.push(r.prog);
+            return -95; // like netdevsim: no hardware counters
+          }
+          const d = r;
           drv.calls.push(d);
           if (d.oldprog) drv.installed.delete(d.oldprog);
           if (d.prog) drv.installed.add(d.prog);
@@ -112,5 +119,17 @@ describe('cls_bpf offload', () => {
     expect(drv.calls.length).toBe(0);
     expect(() => add(sim, d0, {}, 'replace')).toThrow(expect.objectContaining({ errno: 'EINVAL' }) as Error);
     expect(progs(d0)).toEqual([old]);
+  });
+  it('each dumped filter first sends the driver TC_CLSBPF_STATS (cls_bpf_offload_update_stats); a refusal changes nothing', () => {
+    const { sim, d0, drv } = withOffloadDev();
+    add(sim, d0, {});
+    add(sim, d0, { handle: 2, gen: TCA_CLS_FLAGS.SKIP_HW });
+    const [p2, p1] = progs(d0);
+    drv.stats.length = 0;
+    const before = drv.calls.length;
+    sim.tc.filter('dump', { ifindex: d0.ifindex, parent: INGRESS });
+    expect(drv.stats).toEqual([p2, p1]);
+    expect(drv.calls.length).toBe(before);
+    expect(progs(d0)).toEqual([p2, p1]);
   });
 });

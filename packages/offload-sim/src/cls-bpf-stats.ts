@@ -2,8 +2,8 @@
 // dump time, every cls_bpf filter that is in hardware gets a TC_CLSBPF_STATS
 // call through the block's callbacks (tc_setup_cb_call, err_stop false), so
 // drivers can push their hardware counters into the filter's actions.
-// @tcbpf/cls-bpf does not issue this call in its dump yet; this function is
-// the same request, for callers to make before a `tc -s filter show`.
+// @tcbpf/cls-bpf issues this call for each filter it dumps; this function makes
+// the same request for a whole block without a dump (e.g. to read counters).
 import type { ClsBpfHead } from '@tcbpf/cls-bpf';
 import { tcSetupCbStats, type IngressPriv, type NetDev, type TcfBlock } from '@tcbpf/tcf';
 import { TCA_CLS_FLAGS } from '@tcbpf/uapi';
