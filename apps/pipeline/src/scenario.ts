@@ -22,6 +22,7 @@ import { NetdevsimControl } from './netdevsim-control.js';
 import { TCF_ALL_KINDS, TcClient, TcKernel, type TcKinds, type TcNet, type TcObserver, type TcfProto } from '@tcbpf/tcf';
 import { Args, UsageError, splitWords } from './iproute2/args.js';
 import { execTc, parseTc } from './iproute2/tc.js';
+import { execBpftool } from './bpftool.js';
 import type { TcEnv } from './iproute2/tc-action.js';
 import { sprintTcClassid } from './iproute2/tc-util.js';
 
@@ -142,6 +143,8 @@ export class Scenario {
   /** Tracing: the device whose tc hook is running (filters and actions are reported on it). */
   #hookDev: string | null = null;
   #delivered = 0;
+  /** bpftool's `loaded_at`: the simulated time a program id was first seen after a line (programs load inside tc lines). */
+  readonly #progLoadNs = new Map<number, number>();
   readonly #dropped: Record<string, number> = {};
 
   constructor(opts: RunOptions) {
@@ -222,6 +225,19 @@ export class Scenario {
       loadBpfObject: (file, section, ifindex) => this.#loadObject(net, file, section, ifindex),
       progInfo: (id) => this.#progInfo(id),
     };
+  }
+
+  /** Record the load time of programs that appeared during the last line (bpftool's loaded_at). */
+  #noteProgLoads(): void {
+    const now = this.kernel.clock.nowNs();
+    let misses = 0;
+    for (let id = 1; misses < 64; id++) {
+      if (this.bpf.progById(id) === undefined) misses++;
+      else {
+        misses = 0;
+        if (!this.#progLoadNs.has(id)) this.#progLoadNs.set(id, now);
+      }
+    }
   }
 
   /** `tc filter show`'s look-up of a cls_bpf program id (bpf_dump_prog_info): name, tag, jited. */
@@ -328,6 +344,7 @@ export class Scenario {
     const a = new Args(words, line.trimEnd().length + 1);
     try {
       this.#dispatch(a);
+      this.#noteProgLoads();
     } catch (e) {
       this.#closeLoaderFds();
       if (e instanceof UsageError) throw new ScenarioError(file, lineNo, e.col, e.message);
@@ -430,6 +447,11 @@ export class Scenario {
     }
     if (verb === 'sysctl' || verb === 'echo' || verb === 'ethtool') {
       this.#nsCommand(verb, a, this.nets.get('default')!);
+      return;
+    }
+    if (verb === 'bpftool') {
+      const out = execBpftool(a, { bpf: this.bpf, jited: this.#opts.jit ?? true, loadedAtNs: (id) => this.#progLoadNs.get(id) ?? this.kernel.clock.nowNs() });
+      if (out !== '') this.#opts.print?.(out);
       return;
     }
     if (verb === 'sleep') {

@@ -46,3 +46,23 @@ function write(v: JsonValue, pretty: boolean, depth: number): string {
 export function jsonDocument(items: readonly JsonValue[], pretty: boolean): string {
   return `${write(items, pretty, 0)}\n`;
 }
+
+/** bpftool's json_writer (the original layout): arrays open as `[` and close on their own line when not empty. */
+function writeBpftool(v: JsonValue, pretty: boolean, depth: number): string {
+  if (v === null || typeof v !== 'object') return write(v, pretty, depth);
+  if (Array.isArray(v)) {
+    const items = (v as readonly JsonValue[]).map((x) => writeBpftool(x, pretty, depth + 1));
+    if (items.length === 0) return '[]';
+    return `[${items.join(',')}${pretty ? `\n${indent(depth)}` : ''}]`;
+  }
+  const entries = Object.entries(v as { readonly [k: string]: JsonValue });
+  if (entries.length === 0) return '{}';
+  const eol = pretty ? `\n${indent(depth + 1)}` : '';
+  const body = entries.map(([k, x]) => `${eol}${quote(k)}:${pretty ? ' ' : ''}${writeBpftool(x, pretty, depth + 1)}`).join(',');
+  return `{${body}${pretty ? `\n${indent(depth)}` : ''}}`;
+}
+
+/** `bpftool -j|-p` output: one value then a newline. */
+export function bpftoolJson(v: JsonValue, pretty: boolean): string {
+  return `${writeBpftool(v, pretty, 0)}\n`;
+}
