@@ -68,6 +68,23 @@ export function controlJson(action: number): Record<string, JsonValue> {
   return { type: actionN2a(action) };
 }
 
+/**
+ * rta_getattr_u32/u16 that never reads past the message: a too-short
+ * attribute reads as its bytes followed by zeros (tc reads whatever follows).
+ */
+export function nlaU32(a: NlAttrs, t: number): number {
+  const d = a.data(t);
+  let v = 0;
+  for (let i = 3; i >= 0; i--) v = v * 256 + (d[i] ?? 0);
+  return v;
+}
+
+/** The u16 form of nlaU32. */
+export function nlaU16(a: NlAttrs, t: number): number {
+  const d = a.data(t);
+  return (d[0] ?? 0) | ((d[1] ?? 0) << 8);
+}
+
 /** action_a2n(): control-action words. */
 export const CONTROL_ACTIONS: Readonly<Record<string, number>> = Object.freeze({
   continue: TC_ACT.UNSPEC, drop: TC_ACT.SHOT, shot: TC_ACT.SHOT, pass: TC_ACT.OK, ok: TC_ACT.OK,
@@ -158,7 +175,7 @@ const gact: Omit<ActionKind, 'json'> = Object.freeze({
     w.nestEnd(o);
   },
   print(opts: NlAttrs, _env: TcEnv, stats: boolean): string {
-    if (!opts.has(TCA_GACT.PARMS)) return '[NULL gact parameters]';
+    if (!opts.has(TCA_GACT.PARMS) || opts.data(TCA_GACT.PARMS).length < 20) return '[NULL gact parameters]';
     const p = opts.data(TCA_GACT.PARMS);
     const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
     return `gact action ${actionN2a(v.getInt32(8, true))}\n\t random type none pass val 0\n\t index ${v.getUint32(0, true)} ref ${v.getInt32(12, true)} bind ${v.getInt32(16, true)}${printTm(opts, TCA_GACT.TM, stats)}\n`;
@@ -166,7 +183,7 @@ const gact: Omit<ActionKind, 'json'> = Object.freeze({
 });
 
 function gactJson(opts: NlAttrs, _env: TcEnv, stats: boolean): Record<string, JsonValue> {
-  if (!opts.has(TCA_GACT.PARMS)) return {};
+  if (!opts.has(TCA_GACT.PARMS) || opts.data(TCA_GACT.PARMS).length < 20) return {};
   const p = opts.data(TCA_GACT.PARMS);
   const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
   return { control_action: controlJson(v.getInt32(8, true)), prob: { random_type: 'none', control_action: { type: 'pass' }, val: 0 }, ...genJson(p, opts, TCA_GACT.TM, stats) };
@@ -207,7 +224,7 @@ const mirred: Omit<ActionKind, 'json'> = Object.freeze({
     w.nestEnd(o);
   },
   print(opts: NlAttrs, env: TcEnv, stats: boolean): string {
-    if (!opts.has(TCA_MIRRED.PARMS)) return '[NULL mirred parameters]';
+    if (!opts.has(TCA_MIRRED.PARMS) || opts.data(TCA_MIRRED.PARMS).length < 28) return '[NULL mirred parameters]';
     const p = opts.data(TCA_MIRRED.PARMS);
     const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
     const e = v.getInt32(20, true);
@@ -218,7 +235,7 @@ const mirred: Omit<ActionKind, 'json'> = Object.freeze({
 });
 
 function mirredJson(opts: NlAttrs, env: TcEnv, stats: boolean): Record<string, JsonValue> {
-  if (!opts.has(TCA_MIRRED.PARMS)) return {};
+  if (!opts.has(TCA_MIRRED.PARMS) || opts.data(TCA_MIRRED.PARMS).length < 28) return {};
   const p = opts.data(TCA_MIRRED.PARMS);
   const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
   const e = v.getInt32(20, true);
@@ -231,12 +248,12 @@ function mirredJson(opts: NlAttrs, env: TcEnv, stats: boolean): Record<string, J
 }
 
 function skbeditJson(opts: NlAttrs, _env: TcEnv, stats: boolean): Record<string, JsonValue> {
-  if (!opts.has(TCA_SKBEDIT.PARMS)) return {};
+  if (!opts.has(TCA_SKBEDIT.PARMS) || opts.data(TCA_SKBEDIT.PARMS).length < 20) return {};
   const p = opts.data(TCA_SKBEDIT.PARMS);
   const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
   const o: Record<string, JsonValue> = {};
-  if (opts.has(TCA_SKBEDIT.PRIORITY)) o.priority = sprintTcClassid(opts.u32(TCA_SKBEDIT.PRIORITY));
-  if (opts.has(TCA_SKBEDIT.MARK)) o.mark = opts.u32(TCA_SKBEDIT.MARK);
+  if (opts.has(TCA_SKBEDIT.PRIORITY)) o.priority = sprintTcClassid(nlaU32(opts, TCA_SKBEDIT.PRIORITY));
+  if (opts.has(TCA_SKBEDIT.MARK)) o.mark = nlaU32(opts, TCA_SKBEDIT.MARK);
   return { ...o, control_action: controlJson(v.getInt32(8, true)), ...genJson(p, opts, TCA_SKBEDIT.TM, stats) };
 }
 
@@ -271,13 +288,13 @@ const skbedit: Omit<ActionKind, 'json'> = Object.freeze({
     w.nestEnd(o);
   },
   print(opts: NlAttrs, _env: TcEnv, stats: boolean): string {
-    if (!opts.has(TCA_SKBEDIT.PARMS)) return '[NULL skbedit parameters]';
+    if (!opts.has(TCA_SKBEDIT.PARMS) || opts.data(TCA_SKBEDIT.PARMS).length < 20) return '[NULL skbedit parameters]';
     const p = opts.data(TCA_SKBEDIT.PARMS);
     const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
     // m_skbedit.c: "skbedit " then each field as " NAME VALUE", then " CONTROL"
     let s = 'skbedit ';
-    if (opts.has(TCA_SKBEDIT.PRIORITY)) s += ` priority ${sprintTcClassid(opts.u32(TCA_SKBEDIT.PRIORITY))}`;
-    if (opts.has(TCA_SKBEDIT.MARK)) s += ` mark ${opts.u32(TCA_SKBEDIT.MARK)}`;
+    if (opts.has(TCA_SKBEDIT.PRIORITY)) s += ` priority ${sprintTcClassid(nlaU32(opts, TCA_SKBEDIT.PRIORITY))}`;
+    if (opts.has(TCA_SKBEDIT.MARK)) s += ` mark ${nlaU32(opts, TCA_SKBEDIT.MARK)}`;
     return `${s} ${actionN2a(v.getInt32(8, true))}\n\t index ${v.getUint32(0, true)} ref ${v.getInt32(12, true)} bind ${v.getInt32(16, true)}${printTm(opts, TCA_SKBEDIT.TM, stats)}\n`;
   },
 });
@@ -321,12 +338,12 @@ export function parseActions(a: Args, w: NlWriter, tcaId: number, env: TcEnv): v
 /** print_tcstats2_attr() (tc/tc_util.c) with a prefix: the `Sent`/`backlog` lines of a TCA_*_STATS nest (no final newline). */
 export function printTcStats2(st: NlAttrs, prefix: string): string {
   let s = '';
-  if (st.has(1)) {
+  if (st.has(1) && st.data(1).length >= 12) {
     const b = st.data(1);
     const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     s += `${prefix}Sent ${v.getUint32(0, true) + v.getUint32(4, true) * 2 ** 32} bytes ${v.getUint32(8, true)} pkt`;
   }
-  if (st.has(3)) {
+  if (st.has(3) && st.data(3).length >= 20) {
     const q = st.data(3);
     const v = new DataView(q.buffer, q.byteOffset, q.byteLength);
     s += ` (dropped ${v.getUint32(8, true)}, overlimits ${v.getUint32(16, true)} requeues ${v.getUint32(12, true)}) `;
@@ -384,7 +401,7 @@ export function printActions(tab: Uint8Array, env: TcEnv, stats: boolean, standa
     if (act.has(TCA_ACT.COOKIE)) out += `\tcookie ${[...act.data(TCA_ACT.COOKIE)].map((b) => b.toString(16).padStart(2, '0')).join('')}\n`;
     // tc 6.1 prints the hardware count for standalone action dumps only (checked against its output: filter dumps carry it too)
     if (standalone && act.has(TCA_ACT.IN_HW_COUNT)) {
-      const n = act.u32(TCA_ACT.IN_HW_COUNT);
+      const n = nlaU32(act, TCA_ACT.IN_HW_COUNT);
       out += n > 0 ? `\tin_hw in_hw_count ${n}\n` : '\tnot_in_hw\n';
     }
     if (act.has(TCA_ACT.HW_STATS)) out += hwStats(act.data(TCA_ACT.HW_STATS), 'hw_stats');
@@ -396,13 +413,13 @@ export function printActions(tab: Uint8Array, env: TcEnv, stats: boolean, standa
 /** print_tcstats2_attr() in JSON (the "stats" object). */
 export function tcStats2Json(st: NlAttrs): Record<string, JsonValue> {
   const o: Record<string, JsonValue> = {};
-  if (st.has(1)) {
+  if (st.has(1) && st.data(1).length >= 12) {
     const b = st.data(1);
     const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     o.bytes = v.getUint32(0, true) + v.getUint32(4, true) * 2 ** 32;
     o.packets = v.getUint32(8, true);
   }
-  if (st.has(3)) {
+  if (st.has(3) && st.data(3).length >= 20) {
     const q = st.data(3);
     const v = new DataView(q.buffer, q.byteOffset, q.byteLength);
     o.drops = v.getUint32(8, true);

@@ -7,7 +7,7 @@ import { RTM, TCA_ACT, TCA_ACT_FLAG, TCA_ROOT } from '@tcbpf/uapi';
 import { NLM_F } from '@tcbpf/uapi';
 import { parseAttrs, type NlWriter } from '@tcbpf/tcf';
 import { type Args, UsageError, matches } from './args.js';
-import { ACTION_KINDS, actionsJson, printActions, type TcEnv } from './tc-action.js';
+import { ACTION_KINDS, actionsJson, nlaU32, printActions, type TcEnv } from './tc-action.js';
 import { jsonDocument, type JsonValue } from './json-writer.js';
 import type { TcCommand } from './tc.js';
 
@@ -18,9 +18,10 @@ function tcamsg(w: NlWriter): void {
 
 /** print_action(): one RTM_*ACTION message. */
 function printActionMsg(msg: Uint8Array, env: TcEnv, stats: boolean): string {
+  if (msg.length < 20) return '';
   const v = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
-  const tb = parseAttrs(msg, 20, v.getUint32(0, true), TCA_ROOT.MAX);
-  const total = tb.has(TCA_ROOT.COUNT) ? tb.u32(TCA_ROOT.COUNT) : 0;
+  const tb = parseAttrs(msg, 20, Math.min(v.getUint32(0, true), msg.length), TCA_ROOT.MAX);
+  const total = tb.has(TCA_ROOT.COUNT) ? nlaU32(tb, TCA_ROOT.COUNT) : 0;
   let s = `total acts ${total}\n`;
   if (!tb.has(TCA_ROOT.TAB)) return s;
   s += printActions(tb.data(TCA_ROOT.TAB), env, stats, true);
@@ -28,9 +29,10 @@ function printActionMsg(msg: Uint8Array, env: TcEnv, stats: boolean): string {
 }
 
 function actionMsgJson(msg: Uint8Array, env: TcEnv, stats: boolean): JsonValue[] {
+  if (msg.length < 20) return [];
   const v = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
-  const tb = parseAttrs(msg, 20, v.getUint32(0, true), TCA_ROOT.MAX);
-  const out: JsonValue[] = [{ 'total acts': tb.has(TCA_ROOT.COUNT) ? tb.u32(TCA_ROOT.COUNT) : 0 }];
+  const tb = parseAttrs(msg, 20, Math.min(v.getUint32(0, true), msg.length), TCA_ROOT.MAX);
+  const out: JsonValue[] = [{ 'total acts': tb.has(TCA_ROOT.COUNT) ? nlaU32(tb, TCA_ROOT.COUNT) : 0 }];
   if (tb.has(TCA_ROOT.TAB)) out.push({ actions: actionsJson(tb.data(TCA_ROOT.TAB), env, stats) });
   return out;
 }

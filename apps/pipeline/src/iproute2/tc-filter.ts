@@ -8,7 +8,7 @@ import { parseBytecode, parseBytecodeFile } from '@tcbpf/cbpf';
 import { ERRNO_TEXT, TCA, TCA_BPF, TCA_BPF_FLAG, TCA_MATCHALL, TC_H } from '@tcbpf/uapi';
 import { parseAttrs, type NlWriter } from '@tcbpf/tcf';
 import { type Args, UsageError } from './args.js';
-import { actionsJson, parseActions, printActions, type TcEnv } from './tc-action.js';
+import { actionsJson, nlaU16, nlaU32, parseActions, printActions, type TcEnv } from './tc-action.js';
 import type { JsonValue } from './json-writer.js';
 import { getTcClassid, sprintTcClassid } from './tc-util.js';
 
@@ -67,14 +67,14 @@ const matchall: Omit<FilterKind, 'jsonFopt'> = Object.freeze({
     // f_matchall.c matchall_print_opt
     const tb = parseAttrs(opt, 0, opt.length, TCA_MATCHALL.MAX);
     let s = handle !== 0 ? `handle 0x${handle.toString(16)} ` : '';
-    if (tb.has(TCA_MATCHALL.CLASSID)) s += `flowid ${sprintTcClassid(tb.u32(TCA_MATCHALL.CLASSID))} `;
+    if (tb.has(TCA_MATCHALL.CLASSID)) s += `flowid ${sprintTcClassid(nlaU32(tb, TCA_MATCHALL.CLASSID))} `;
     if (tb.has(TCA_MATCHALL.FLAGS)) {
-      const f = tb.u32(TCA_MATCHALL.FLAGS);
+      const f = nlaU32(tb, TCA_MATCHALL.FLAGS);
       if (f & SKIP_HW) s += '\n  skip_hw';
       if (f & SKIP_SW) s += '\n  skip_sw';
       s += f & IN_HW ? '\n  in_hw' : '\n  not_in_hw';
     }
-    if (stats && tb.has(TCA_MATCHALL.PCNT)) {
+    if (stats && tb.has(TCA_MATCHALL.PCNT) && tb.data(TCA_MATCHALL.PCNT).length >= 8) {
       const p = tb.data(TCA_MATCHALL.PCNT);
       const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
       s += ` (rule hit ${v.getUint32(0, true) + v.getUint32(4, true) * 2 ** 32})`;
@@ -88,15 +88,15 @@ function matchallJson(opt: Uint8Array, env: TcEnv, stats: boolean, handle: numbe
   const tb = parseAttrs(opt, 0, opt.length, TCA_MATCHALL.MAX);
   const o: Record<string, JsonValue> = {};
   if (handle !== 0) o.handle = `0x${handle.toString(16)}`;
-  if (tb.has(TCA_MATCHALL.CLASSID)) o.flowid = sprintTcClassid(tb.u32(TCA_MATCHALL.CLASSID));
+  if (tb.has(TCA_MATCHALL.CLASSID)) o.flowid = sprintTcClassid(nlaU32(tb, TCA_MATCHALL.CLASSID));
   if (tb.has(TCA_MATCHALL.FLAGS)) {
-    const f = tb.u32(TCA_MATCHALL.FLAGS);
+    const f = nlaU32(tb, TCA_MATCHALL.FLAGS);
     if (f & SKIP_HW) o.skip_hw = true;
     if (f & SKIP_SW) o.skip_sw = true;
     if (f & IN_HW) o.in_hw = true;
     else o.not_in_hw = true;
   }
-  if (stats && tb.has(TCA_MATCHALL.PCNT)) {
+  if (stats && tb.has(TCA_MATCHALL.PCNT) && tb.data(TCA_MATCHALL.PCNT).length >= 8) {
     const p = tb.data(TCA_MATCHALL.PCNT);
     const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
     o.rule_hit = v.getUint32(0, true) + v.getUint32(4, true) * 2 ** 32;
@@ -109,11 +109,11 @@ function bpfJson(opt: Uint8Array, env: TcEnv, stats: boolean, handle: number): R
   const tb = parseAttrs(opt, 0, opt.length, TCA_BPF.MAX);
   const o: Record<string, JsonValue> = {};
   if (handle !== 0) o.handle = `0x${handle.toString(16)}`;
-  if (tb.has(TCA_BPF.CLASSID)) o.flowid = sprintTcClassid(tb.u32(TCA_BPF.CLASSID));
+  if (tb.has(TCA_BPF.CLASSID)) o.flowid = sprintTcClassid(nlaU32(tb, TCA_BPF.CLASSID));
   if (tb.has(TCA_BPF.NAME)) o.bpf_name = tb.str(TCA_BPF.NAME);
-  if (tb.has(TCA_BPF.FLAGS) && tb.u32(TCA_BPF.FLAGS) & TCA_BPF_FLAG.ACT_DIRECT) o['direct-action'] = true;
+  if (tb.has(TCA_BPF.FLAGS) && nlaU32(tb, TCA_BPF.FLAGS) & TCA_BPF_FLAG.ACT_DIRECT) o['direct-action'] = true;
   if (tb.has(TCA_BPF.FLAGS_GEN)) {
-    const f = tb.u32(TCA_BPF.FLAGS_GEN);
+    const f = nlaU32(tb, TCA_BPF.FLAGS_GEN);
     if (f & SKIP_HW) o.skip_hw = true;
     if (f & SKIP_SW) o.skip_sw = true;
     if (f & IN_HW) o.in_hw = true;
@@ -121,7 +121,7 @@ function bpfJson(opt: Uint8Array, env: TcEnv, stats: boolean, handle: number): R
   }
   if (tb.has(TCA_BPF.OPS) && tb.has(TCA_BPF.OPS_LEN)) {
     const ops = tb.data(TCA_BPF.OPS);
-    const n = tb.u16(TCA_BPF.OPS_LEN);
+    const n = nlaU16(tb, TCA_BPF.OPS_LEN);
     const v = new DataView(ops.buffer, ops.byteOffset, ops.byteLength);
     const insns: JsonValue[] = [];
     for (let i = 0; i < n && (i + 1) * 8 <= ops.length; i++) insns.push({ code: v.getUint16(i * 8, true), jt: v.getUint8(i * 8 + 2), jf: v.getUint8(i * 8 + 3), k: v.getUint32(i * 8 + 4, true) });
@@ -129,7 +129,7 @@ function bpfJson(opt: Uint8Array, env: TcEnv, stats: boolean, handle: number): R
   }
   let dumped = false;
   if (tb.has(TCA_BPF.ID)) {
-    const id = tb.u32(TCA_BPF.ID);
+    const id = nlaU32(tb, TCA_BPF.ID);
     const prog: Record<string, JsonValue> = { id };
     const info = env.progInfo?.(id);
     if (info !== undefined) {
@@ -233,11 +233,11 @@ const bpf: Omit<FilterKind, 'jsonFopt'> = Object.freeze({
     // f_bpf.c bpf_print_opt
     const tb = parseAttrs(opt, 0, opt.length, TCA_BPF.MAX);
     let s = handle !== 0 ? `handle 0x${handle.toString(16)} ` : '';
-    if (tb.has(TCA_BPF.CLASSID)) s += `flowid ${sprintTcClassid(tb.u32(TCA_BPF.CLASSID))} `;
+    if (tb.has(TCA_BPF.CLASSID)) s += `flowid ${sprintTcClassid(nlaU32(tb, TCA_BPF.CLASSID))} `;
     if (tb.has(TCA_BPF.NAME)) s += `${tb.str(TCA_BPF.NAME)} `;
-    if (tb.has(TCA_BPF.FLAGS) && tb.u32(TCA_BPF.FLAGS) & TCA_BPF_FLAG.ACT_DIRECT) s += 'direct-action ';
+    if (tb.has(TCA_BPF.FLAGS) && nlaU32(tb, TCA_BPF.FLAGS) & TCA_BPF_FLAG.ACT_DIRECT) s += 'direct-action ';
     if (tb.has(TCA_BPF.FLAGS_GEN)) {
-      const f = tb.u32(TCA_BPF.FLAGS_GEN);
+      const f = nlaU32(tb, TCA_BPF.FLAGS_GEN);
       if (f & SKIP_HW) s += 'skip_hw ';
       if (f & SKIP_SW) s += 'skip_sw ';
       s += f & IN_HW ? 'in_hw ' : 'not_in_hw ';
@@ -245,7 +245,7 @@ const bpf: Omit<FilterKind, 'jsonFopt'> = Object.freeze({
     if (tb.has(TCA_BPF.OPS) && tb.has(TCA_BPF.OPS_LEN)) {
       // bpf_print_ops: 'N,code jt jf k,...' (host order), no trailing comma
       const ops = tb.data(TCA_BPF.OPS);
-      const n = tb.u16(TCA_BPF.OPS_LEN);
+      const n = nlaU16(tb, TCA_BPF.OPS_LEN);
       const v = new DataView(ops.buffer, ops.byteOffset, ops.byteLength);
       const insns: string[] = [];
       for (let i = 0; i < n && (i + 1) * 8 <= ops.length; i++) insns.push(`${v.getUint16(i * 8, true)} ${v.getUint8(i * 8 + 2)} ${v.getUint8(i * 8 + 3)} ${v.getUint32(i * 8 + 4, true)}`);
@@ -254,7 +254,7 @@ const bpf: Omit<FilterKind, 'jsonFopt'> = Object.freeze({
     let dumped = false;
     if (tb.has(TCA_BPF.ID)) {
       // bpf_dump_prog_info: the id, then what BPF_OBJ_GET_INFO_BY_FD on that id tells
-      const id = tb.u32(TCA_BPF.ID);
+      const id = nlaU32(tb, TCA_BPF.ID);
       s += `id ${id} `;
       const info = env.progInfo?.(id);
       if (info !== undefined) {
@@ -367,12 +367,13 @@ export interface FilterShowFilter {
 
 /** print_filter() (tc/tc_filter.c): one filter dump message as `tc [-s] filter show` prints it. */
 export function printFilterMsg(msg: Uint8Array, o: FilterShowFilter): string {
+  if (msg.length < 36) return '';
   const v = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
   const ifindex = v.getInt32(20, true);
   const handle = v.getUint32(24, true);
   const parent = v.getUint32(28, true);
   const info = v.getUint32(32, true);
-  const tb = parseAttrs(msg, 36, v.getUint32(0, true), TCA.MAX);
+  const tb = parseAttrs(msg, 36, Math.min(v.getUint32(0, true), msg.length), TCA.MAX);
   if (!tb.has(TCA.KIND)) return '';
   if (o.filterIfindex > 0 && ifindex !== o.filterIfindex) return '';
   const kind = tb.str(TCA.KIND);
@@ -397,7 +398,7 @@ export function printFilterMsg(msg: Uint8Array, o: FilterShowFilter): string {
   }
   s += `${kind} `;
   if (tb.has(TCA.CHAIN)) {
-    const c = tb.u32(TCA.CHAIN);
+    const c = nlaU32(tb, TCA.CHAIN);
     if (o.chain === undefined || o.chain !== c) s += `chain ${c} `;
   }
   const k = FILTER_KINDS[kind];
@@ -407,12 +408,13 @@ export function printFilterMsg(msg: Uint8Array, o: FilterShowFilter): string {
 
 /** print_filter() in JSON mode (`tc -j [-s] filter show`): one message as an object, or null when filtered out. */
 export function filterMsgJson(msg: Uint8Array, o: FilterShowFilter): Record<string, JsonValue> | null {
+  if (msg.length < 36) return null;
   const v = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
   const ifindex = v.getInt32(20, true);
   const handle = v.getUint32(24, true);
   const parent = v.getUint32(28, true);
   const info = v.getUint32(32, true);
-  const tb = parseAttrs(msg, 36, v.getUint32(0, true), TCA.MAX);
+  const tb = parseAttrs(msg, 36, Math.min(v.getUint32(0, true), msg.length), TCA.MAX);
   if (!tb.has(TCA.KIND)) return null;
   if (o.filterIfindex > 0 && ifindex !== o.filterIfindex) return null;
   const kind = tb.str(TCA.KIND);
@@ -436,7 +438,7 @@ export function filterMsgJson(msg: Uint8Array, o: FilterShowFilter): Record<stri
   }
   j.kind = kind;
   if (tb.has(TCA.CHAIN)) {
-    const c = tb.u32(TCA.CHAIN);
+    const c = nlaU32(tb, TCA.CHAIN);
     if (o.chain === undefined || o.chain !== c) j.chain = c;
   }
   const k = FILTER_KINDS[kind];
