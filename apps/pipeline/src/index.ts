@@ -11,9 +11,11 @@ export { QDISC_KINDS, printQdiscMsg, qdiscMsgJson } from './iproute2/tc-qdisc.js
 export type { QdiscKind } from './iproute2/tc-qdisc.js';
 export { FILTER_KINDS, printFilterMsg, filterMsgJson, llProtoN2a } from './iproute2/tc-filter.js';
 export type { FilterKind, FilterShowFilter } from './iproute2/tc-filter.js';
-export { jsonDocument } from './iproute2/json-writer.js';
+export { jsonDocument, bpftoolJson } from './iproute2/json-writer.js';
 export type { JsonValue } from './iproute2/json-writer.js';
 export { parseTcActions } from './iproute2/tc-actions-cmd.js';
+export { execBpftool, fprintHex } from './bpftool.js';
+export type { BpftoolEnv } from './bpftool.js';
 export { ACTION_KINDS, parseActions, printActions, actionsJson, actionNests, printTcStats2, tcStats2Json } from './iproute2/tc-action.js';
 export type { ActionKind, TcEnv } from './iproute2/tc-action.js';
 export { getRate64, getSize, getTcClassid, sprintRate, sprintSize, sprintTcClassid } from './iproute2/tc-util.js';
