@@ -11,3 +11,5 @@ export type { BpfOracleStatus, BpfOracleResult, OracleProgInfo, TestRunOut } fro
 export { kernelVerifyFunc } from './verify-func-oracle.js';
 export type { OracleFunc, OracleFuncLoad } from './verify-func-oracle.js';
 export { bpfOracleIn } from './netns-bpf-oracle.js';
+export { CgroupDirs, bpfOracleWithFds, cgroup2Mount } from './cgroup-bpf-oracle.js';
+export type { FdBpfOracle } from './cgroup-bpf-oracle.js';

@@ -2,7 +2,7 @@
 // program runs on (net/core/filter.c, `struct bpf_redirect_info` for
 // bpf_redirect/bpf_redirect_peer) and the namespace its helpers look devices
 // up in. One instance per kernel instance, reused for every run.
-import type { AddressSpace } from '@tcbpf/ebpf';
+import type { AddressSpace, Cgroup } from '@tcbpf/ebpf';
 import type { NetNamespace, SkBuff } from '@tcbpf/skb';
 import { SkBuffCtx } from './sk-buff-ctx.js';
 
@@ -42,6 +42,12 @@ export class SkbRunState {
   redirectFlags = 0;
   /** Set by bpf_redirect_peer. */
   redirectPeer = false;
+  /**
+   * The cgroup (sk_cgrp_data) of the skb's full socket, or undefined when the
+   * skb has none (datapath skbs); BPF_PROG_TEST_RUN sets its fake socket's.
+   * Read by bpf_skb_under_cgroup.
+   */
+  sockCgroup: Cgroup | undefined = undefined;
   /** Where bpf_clone_redirect copies go (default: counted in `clones`, result 0). */
   onCloneRedirect: CloneRedirectSink;
   /** Clones sent by bpf_clone_redirect with the default sink: [ifindex, ingress, bytes]. */

@@ -5,7 +5,7 @@
 // retval, skb → ctx_out (convert_skb_to___skb), data_out with ENOSPC.
 // Duration comes from the simulated clock (see docs/kernel-mapping.md).
 import { KernelError, type SimClock } from '@tcbpf/base';
-import { RUN_STATUS, type BpfSyscall, AddressSpace, REGION } from '@tcbpf/ebpf';
+import { RUN_STATUS, type BpfSyscall, type Cgroup, AddressSpace, REGION } from '@tcbpf/ebpf';
 import type { JitRuntime } from '@tcbpf/jit';
 import { NET_SKB_PAD, NetNamespace, SkBuff, ethTypeTrans } from '@tcbpf/skb';
 import { BPF_PROG_TYPE } from '@tcbpf/uapi';
@@ -71,6 +71,13 @@ export interface TcTestRunnerOptions {
    * nsPerInsn × the program's length.
    */
   readonly jit?: JitRuntime;
+  /**
+   * The calling task's cgroup v2 cgroup (where the process doing bpf() lives;
+   * default the root of `sys.cgroups`). The skb of a test run carries a fake
+   * full socket, and sk_alloc → cgroup_sk_alloc gives it this cgroup, which
+   * bpf_skb_under_cgroup tests.
+   */
+  readonly taskCgroup?: Cgroup;
 }
 
 /**
@@ -92,7 +99,11 @@ export class TcTestRunner {
     this.#nsPerInsn = opts.nsPerInsn ?? 1;
     this.#jit = opts.jit;
     this.state = new SkbRunState(sys.mem, new SkBuff(0), this.ns);
+    this.taskCgroup = opts.taskCgroup ?? sys.cgroups.root;
   }
+
+  /** The caller's cgroup: the cgroup of each run's fake socket (see {@link TcTestRunnerOptions.taskCgroup}); may be changed between runs. */
+  taskCgroup: Cgroup;
 
   /** Run the program behind `progFd` as BPF_PROG_TEST_RUN does. */
   run(progFd: number, attr: TestRunAttr): TestRunResult {
@@ -157,6 +168,7 @@ export class TcTestRunner {
     const repeat = Math.max(1, attr.repeat ?? 1);
     const st = this.state;
     st.ns = this.ns;
+    st.sockCgroup = this.taskCgroup;
     const interp = this.sys.interpreter;
     const t0 = this.#clock.nowNs();
     let retval = 0;

@@ -36,7 +36,7 @@ const TC_SECTIONS: Readonly<Partial<Record<FixtureName, readonly string[]>>> = {
 const MAP_TYPE_BY_NAME: Readonly<Record<string, number>> = {
   array: BPF_MAP_TYPE.ARRAY, hash: BPF_MAP_TYPE.HASH, prog_array: BPF_MAP_TYPE.PROG_ARRAY,
   percpu_array: BPF_MAP_TYPE.PERCPU_ARRAY, lru_hash: BPF_MAP_TYPE.LRU_HASH, lpm_trie: BPF_MAP_TYPE.LPM_TRIE,
-  array_of_maps: BPF_MAP_TYPE.ARRAY_OF_MAPS,
+  array_of_maps: BPF_MAP_TYPE.ARRAY_OF_MAPS, cgroup_array: BPF_MAP_TYPE.CGROUP_ARRAY,
 };
 
 interface KProg { id: number; name: string; tag: string; type: string; map_ids?: number[] }

@@ -12,7 +12,7 @@ export const PROGS_DIR = fileURLToPath(new URL('./fixtures/progs/', import.meta.
 
 /** Every committed fixture object. */
 export const FIXTURES = Object.freeze([
-  'callbacks.o', 'core_read.o', 'fib_lookup.o', 'for_each.o', 'legacy_maps.o', 'lpm_lru.o', 'nat_rewrite.o', 'parse_classify.o', 'redirect_global.o', 'tail_call.o', 'vlan.o',
+  'callbacks.o', 'core_read.o', 'fib_lookup.o', 'for_each.o', 'legacy_maps.o', 'lpm_lru.o', 'nat_rewrite.o', 'parse_classify.o', 'redirect_global.o', 'tail_call.o', 'under_cgroup.o', 'vlan.o',
 ] as const);
 
 export type FixtureName = (typeof FIXTURES)[number];

@@ -8,7 +8,7 @@
 export const MODELS: readonly string[] = Object.freeze([
   'include/uapi/linux/bpf.h', 'kernel/bpf/core.c', 'kernel/bpf/disasm.c', 'kernel/bpf/verifier.c', 'kernel/bpf/syscall.c',
   'kernel/bpf/arraymap.c', 'kernel/bpf/hashtab.c', 'kernel/bpf/lpm_trie.c', 'kernel/bpf/ringbuf.c', 'kernel/bpf/map_in_map.c',
-  'kernel/bpf/helpers.c', 'kernel/bpf/bpf_iter.c', 'kernel/trace/bpf_trace.c', 'lib/crypto/sha1.c', 'lib/crypto/sha256.c',
+  'kernel/bpf/helpers.c', 'kernel/bpf/bpf_iter.c', 'kernel/cgroup/cgroup.c', 'kernel/trace/bpf_trace.c', 'lib/crypto/sha1.c', 'lib/crypto/sha256.c',
 ]);
 
 export { OPCODES, OP_KIND } from './isa/opcodes.js';
@@ -50,3 +50,4 @@ export { sha1 } from './prog/sha1.js';
 
 export { BpfSyscall, licenseIsGplCompatible } from './syscall.js';
 export type { BpfSyscallOptions, ProgLoadAttr, ProgInfo, MapInfo, ProgVerifier, VerifierRequest } from './syscall.js';
+export { Cgroup, CgroupHierarchy } from './cgroup.js';

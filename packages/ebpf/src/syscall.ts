@@ -7,6 +7,8 @@
 // full verifier (issue 8) plugs in through BpfSyscallOptions.verifier.
 import { Idr, KernelError, Prng, SimClock, toHex } from '@tcbpf/base';
 import { BPF_FUNC_MAX_ID, BPF_FUNC_NAMES, BPF_LIMITS, BPF_MAP_TYPE } from '@tcbpf/uapi';
+import type { Cgroup } from './cgroup.js';
+import { CgroupHierarchy } from './cgroup.js';
 import { checkStructure } from './isa/check.js';
 import { decodeInsns, type Insn } from './isa/insn.js';
 import { OPCODES, OP_KIND } from './isa/opcodes.js';
@@ -139,7 +141,7 @@ function patchImage(image: Int32Array, insns: readonly Insn[], xlated: readonly 
   }
 }
 
-type FdObject = { kind: 'map'; map: BpfMap } | { kind: 'prog'; prog: BpfProg } | { kind: 'perf'; ev: PerfEventBuffer };
+type FdObject = { kind: 'map'; map: BpfMap } | { kind: 'prog'; prog: BpfProg } | { kind: 'perf'; ev: PerfEventBuffer } | { kind: 'cgroup'; cgroup: Cgroup };
 
 /**
  * One simulated kernel's bpf() syscall: fd/id tables, maps, programs, the
@@ -151,6 +153,8 @@ export class BpfSyscall implements KernelServices, FdResolver {
   readonly nrCpus: number;
   readonly mem = new AddressSpace();
   readonly interpreter: Interpreter;
+  /** The cgroup v2 hierarchy of this kernel instance (what /sys/fs/cgroup shows). */
+  readonly cgroups = new CgroupHierarchy();
   /** bpf_trace_printk output (what /sys/kernel/tracing/trace_pipe would show, message part only). */
   readonly traceLines: string[] = [];
   readonly #progTypes = new Map<number, ProgTypeOps>();
@@ -210,6 +214,20 @@ export class BpfSyscall implements KernelServices, FdResolver {
   perfEventByFd(fd: number): PerfEventBuffer | undefined {
     const o = this.#fds.get(fd);
     return o?.kind === 'perf' ? o.ev : undefined;
+  }
+
+  cgroupByFd(fd: number): Cgroup | undefined {
+    const o = this.#fds.get(fd);
+    return o?.kind === 'cgroup' ? o.cgroup : undefined;
+  }
+
+  /**
+   * open("/sys/fs/cgroup/PATH", O_RDONLY | O_DIRECTORY): an fd of the cgroup
+   * directory at `path` below the cgroup2 mount ('' or '/' = the root), for
+   * BPF_MAP_TYPE_CGROUP_ARRAY updates. ENOENT when no such cgroup.
+   */
+  cgroupOpen(path: string): number {
+    return this.#newFd({ kind: 'cgroup', cgroup: this.cgroups.lookup(path) });
   }
 
   #map(fd: number): BpfMap {
@@ -296,6 +314,7 @@ export class BpfSyscall implements KernelServices, FdResolver {
       case BPF_MAP_TYPE.PROG_ARRAY:
       case BPF_MAP_TYPE.PERF_EVENT_ARRAY:
       case BPF_MAP_TYPE.ARRAY_OF_MAPS:
+      case BPF_MAP_TYPE.CGROUP_ARRAY:
         if (attr.mapType === BPF_MAP_TYPE.ARRAY_OF_MAPS && attr.innerMapFd === undefined) throw new KernelError('EINVAL', 'map-in-map needs inner_map_fd');
         map = new FdArrayMap(this, full, this);
         break;

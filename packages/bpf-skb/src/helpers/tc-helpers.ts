@@ -15,6 +15,7 @@ import {
   inetProtoCsumReplace4, inetProtoCsumReplaceByDiff, type SkBuff,
 } from '@tcbpf/skb';
 import { SkbRunState, type TunnelInfo } from '../skb-run-state.js';
+import { CGROUP_HELPERS } from './cgroup-helpers.js';
 import { FIB_HELPERS } from './fib-helpers.js';
 import { SKB_META_HELPERS } from './skb-meta-helpers.js';
 
@@ -918,4 +919,5 @@ export const TC_HELPERS: readonly HelperDef[] = Object.freeze([
   { proto: proto(BPF_FUNC.redirect_neigh, RET.INTEGER, [A, ARG.PTR_TO_MEM_OR_NULL, ARG.CONST_SIZE_OR_ZERO, A]), fn: redirectNeigh },
   ...FIB_HELPERS,
   ...SKB_META_HELPERS,
+  ...CGROUP_HELPERS,
 ]);

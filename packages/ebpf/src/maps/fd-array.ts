@@ -1,11 +1,13 @@
 // Models kernel/bpf/arraymap.c (Linux 6.18) fd arrays: BPF_MAP_TYPE_PROG_ARRAY
-// (tail-call targets), BPF_MAP_TYPE_PERF_EVENT_ARRAY (perf ring per index) and
-// BPF_MAP_TYPE_ARRAY_OF_MAPS (kernel/bpf/map_in_map.c inner-map template check).
+// (tail-call targets), BPF_MAP_TYPE_PERF_EVENT_ARRAY (perf ring per index),
+// BPF_MAP_TYPE_CGROUP_ARRAY (cgroup_fd_array_get_ptr: cgroup v2 directory fds)
+// and BPF_MAP_TYPE_ARRAY_OF_MAPS (kernel/bpf/map_in_map.c inner-map template check).
 // User space stores file descriptors; the kernel keeps object references.
 // Syscall lookups return the program / map id; updates need BPF_ANY.
 import { KernelError } from '@tcbpf/base';
 import { BPF_MAP_CREATE_FLAG, BPF_MAP_TYPE, BPF_UPDATE } from '@tcbpf/uapi';
 import { MAP_HANDLE_HI } from '../vm/address-space.js';
+import type { Cgroup } from '../cgroup.js';
 import type { BpfProg } from '../prog/program.js';
 import { BpfMap, NEG, checkMapMemory, type MapAttr, type MapHost } from './map.js';
 
@@ -35,6 +37,8 @@ export interface FdResolver {
   progByFd(fd: number): BpfProg | undefined;
   mapByFd(fd: number): BpfMap | undefined;
   perfEventByFd(fd: number): PerfEventBuffer | undefined;
+  /** The cgroup v2 directory behind an fd (CGROUP_ARRAY updates); absent resolvers have none. */
+  cgroupByFd?(fd: number): Cgroup | undefined;
 }
 
 function u32le(b: Uint8Array, o = 0): number {
@@ -59,14 +63,14 @@ export function checkInnerTemplate(inner: BpfMap | undefined): BpfMap {
   if (inner === undefined) throw new KernelError('EBADF', 'inner_map_fd is not a map');
   const t = inner.type;
   if (t === BPF_MAP_TYPE.PROG_ARRAY || t === BPF_MAP_TYPE.ARRAY_OF_MAPS || t === BPF_MAP_TYPE.HASH_OF_MAPS ||
-    t === BPF_MAP_TYPE.PERF_EVENT_ARRAY)
+    t === BPF_MAP_TYPE.PERF_EVENT_ARRAY || t === BPF_MAP_TYPE.CGROUP_ARRAY)
     throw new KernelError('ENOTSUPP', 'map type cannot be an inner map');
   return inner;
 }
 
-/** PROG_ARRAY, PERF_EVENT_ARRAY and ARRAY_OF_MAPS. */
+/** PROG_ARRAY, PERF_EVENT_ARRAY, CGROUP_ARRAY and ARRAY_OF_MAPS. */
 export class FdArrayMap extends BpfMap {
-  readonly #slots: (BpfProg | BpfMap | PerfEventBuffer | undefined)[];
+  readonly #slots: (BpfProg | BpfMap | PerfEventBuffer | Cgroup | undefined)[];
   readonly #fds: FdResolver;
   readonly inner: BpfMap | undefined;
 
@@ -81,12 +85,12 @@ export class FdArrayMap extends BpfMap {
     checkMapMemory(attr.maxEntries * 8);
     super(host, attr);
     this.inner = attr.mapType === BPF_MAP_TYPE.ARRAY_OF_MAPS ? checkInnerTemplate(attr.innerMap) : undefined;
-    this.#slots = new Array<BpfProg | BpfMap | PerfEventBuffer | undefined>(attr.maxEntries).fill(undefined);
+    this.#slots = new Array<BpfProg | BpfMap | PerfEventBuffer | Cgroup | undefined>(attr.maxEntries).fill(undefined);
     this.#fds = fds;
   }
 
   /** The object at `index` (programs for PROG_ARRAY). Hot path of bpf_tail_call. */
-  slot(index: number): BpfProg | BpfMap | PerfEventBuffer | undefined {
+  slot(index: number): BpfProg | BpfMap | PerfEventBuffer | Cgroup | undefined {
     return this.#slots[index];
   }
 
@@ -98,6 +102,8 @@ export class FdArrayMap extends BpfMap {
   lookup(key: Uint8Array): Uint8Array {
     const idx = u32le(this.checkKey(key));
     if (this.type === BPF_MAP_TYPE.PERF_EVENT_ARRAY) throw new KernelError('ENOTSUPP', 'perf event arrays cannot be read');
+    // cgroup_array_map_ops has no map_fd_sys_lookup_elem
+    if (this.type === BPF_MAP_TYPE.CGROUP_ARRAY) throw new KernelError('ENOTSUPP', 'cgroup arrays cannot be read');
     const v = idx < this.maxEntries ? this.#slots[idx] : undefined;
     if (v === undefined) throw new KernelError('ENOENT', 'no such element');
     return u32leBytes((v as BpfProg | BpfMap).id);
@@ -108,7 +114,7 @@ export class FdArrayMap extends BpfMap {
     const fd = u32le(this.checkValue(value));
     if (flags !== BPF_UPDATE.ANY) throw new KernelError('EINVAL', 'fd arrays take BPF_ANY only', { where: 'flags' });
     if (idx >= this.maxEntries) throw new KernelError('E2BIG', `index ${idx} >= max_entries ${this.maxEntries}`);
-    let obj: BpfProg | BpfMap | PerfEventBuffer;
+    let obj: BpfProg | BpfMap | PerfEventBuffer | Cgroup;
     if (this.type === BPF_MAP_TYPE.PROG_ARRAY) {
       const p = this.#fds.progByFd(fd);
       if (p === undefined) throw new KernelError('EBADF', `fd ${fd} is not a program`);
@@ -119,6 +125,11 @@ export class FdArrayMap extends BpfMap {
       const e = this.#fds.perfEventByFd(fd);
       if (e === undefined) throw new KernelError('EBADF', `fd ${fd} is not a perf event`);
       obj = e;
+    } else if (this.type === BPF_MAP_TYPE.CGROUP_ARRAY) {
+      // cgroup_get_from_fd: a fd that is not a cgroup v2 directory is EBADF
+      const c = this.#fds.cgroupByFd?.(fd);
+      if (c === undefined) throw new KernelError('EBADF', `fd ${fd} is not a cgroup v2 directory`);
+      obj = c;
     } else {
       const m = this.#fds.mapByFd(fd);
       if (m === undefined) throw new KernelError('EBADF', `fd ${fd} is not a map`);
