@@ -1,7 +1,7 @@
 // Models iproute2 6.1 tc/m_action.c (parse_action, print_action), and the
 // action modules m_gact.c, m_mirred.c and m_skbedit.c: the same words, the
 // same TCA_ACT_* request attributes, the same printed text.
-import { NLA_F, TCA_ACT, TCA_GACT, TCA_MIRRED, TCA_MIRRED_EACTION, TCA_SKBEDIT, TC_ACT } from '@tcbpf/uapi';
+import { NLA_F, TCA_ACT, TCA_CSUM, TCA_CSUM_UPDATE_FLAG, TCA_GACT, TCA_MIRRED, TCA_MIRRED_EACTION, TCA_SKBEDIT, TC_ACT } from '@tcbpf/uapi';
 import { parseAttrs, type NlAttrs, type NlWriter } from '@tcbpf/tcf';
 import { type Args, UsageError, matches } from './args.js';
 import { getTcClassid, sprintSize, sprintTcClassid } from './tc-util.js';
@@ -299,11 +299,71 @@ const skbedit: Omit<ActionKind, 'json'> = Object.freeze({
   },
 });
 
+/** m_csum.c csum_parse_args words → TCA_CSUM_UPDATE_FLAG_* (matches() prefixes, like tc). */
+const CSUM_WORDS: readonly (readonly [readonly string[], number])[] = Object.freeze([
+  Object.freeze([Object.freeze(['iph', 'ip4h', 'ipv4h']), TCA_CSUM_UPDATE_FLAG.IPV4HDR] as const),
+  Object.freeze([Object.freeze(['icmp']), TCA_CSUM_UPDATE_FLAG.ICMP] as const),
+  Object.freeze([Object.freeze(['igmp']), TCA_CSUM_UPDATE_FLAG.IGMP] as const),
+  Object.freeze([Object.freeze(['tcp']), TCA_CSUM_UPDATE_FLAG.TCP] as const),
+  Object.freeze([Object.freeze(['udp']), TCA_CSUM_UPDATE_FLAG.UDP] as const),
+  Object.freeze([Object.freeze(['udplite']), TCA_CSUM_UPDATE_FLAG.UDPLITE] as const),
+  Object.freeze([Object.freeze(['sctp']), TCA_CSUM_UPDATE_FLAG.SCTP] as const),
+]);
+
+/** m_csum.c print order and names. */
+const CSUM_NAMES: readonly (readonly [number, string])[] = Object.freeze([
+  [TCA_CSUM_UPDATE_FLAG.IPV4HDR, 'iph'], [TCA_CSUM_UPDATE_FLAG.IGMP, 'igmp'], [TCA_CSUM_UPDATE_FLAG.ICMP, 'icmp'],
+  [TCA_CSUM_UPDATE_FLAG.TCP, 'tcp'], [TCA_CSUM_UPDATE_FLAG.UDP, 'udp'], [TCA_CSUM_UPDATE_FLAG.UDPLITE, 'udplite'], [TCA_CSUM_UPDATE_FLAG.SCTP, 'sctp'],
+].map((e) => Object.freeze(e) as readonly [number, string]));
+
+function csumNames(flags: number): string {
+  const n = CSUM_NAMES.filter(([f]) => flags & f).map(([, x]) => x);
+  return n.length === 0 ? '?empty' : n.join(', ');
+}
+
+const csum: ActionKind = Object.freeze({
+  parse(a: Args, w: NlWriter): void {
+    // csum_parse_args: flag words, `and`/`or`/`+` between them
+    let flags = 0;
+    while (a.more) {
+      const word = a.peek();
+      if (word === 'and' || word === 'or' || word === '+') {
+        a.take();
+        continue;
+      }
+      const hit = CSUM_WORDS.find(([ws]) => ws.some((k) => matches(word, k)));
+      if (hit === undefined) break;
+      a.take();
+      flags |= hit[1];
+    }
+    if (flags === 0) throw new UsageError('Illegal csum construct', a.col);
+    const action = parseControl(a, TC_ACT.OK);
+    const index = parseIndex(a);
+    const o = w.nestStart(TCA_ACT.OPTIONS | NLA_F.NESTED);
+    const p = writeGen(w, TCA_CSUM.PARMS, 24, index, action);
+    w.setU32(p + 20, flags);
+    w.nestEnd(o);
+  },
+  print(opts: NlAttrs, _env: TcEnv, stats: boolean): string {
+    if (!opts.has(TCA_CSUM.PARMS) || opts.data(TCA_CSUM.PARMS).length < 24) return '[NULL csum parameters]';
+    const p = opts.data(TCA_CSUM.PARMS);
+    const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    return `csum (${csumNames(v.getUint32(20, true))}) action ${actionN2a(v.getInt32(8, true))}\n\tindex ${v.getUint32(0, true)} ref ${v.getInt32(12, true)} bind ${v.getInt32(16, true)}${printTm(opts, TCA_CSUM.TM, stats)}\n`;
+  },
+  json(opts: NlAttrs, _env: TcEnv, stats: boolean): Record<string, JsonValue> {
+    if (!opts.has(TCA_CSUM.PARMS) || opts.data(TCA_CSUM.PARMS).length < 24) return {};
+    const p = opts.data(TCA_CSUM.PARMS);
+    const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    return { csum: csumNames(v.getUint32(20, true)), control_action: controlJson(v.getInt32(8, true)), ...genJson(p, opts, TCA_CSUM.TM, stats) };
+  },
+});
+
 /** The action kinds this model parses and prints (extension point: add a kind here). */
 export const ACTION_KINDS: Readonly<Record<string, ActionKind>> = Object.freeze({
   gact: Object.freeze({ ...gact, json: gactJson }),
   mirred: Object.freeze({ ...mirred, json: mirredJson }),
   skbedit: Object.freeze({ ...skbedit, json: skbeditJson }),
+  csum,
 });
 
 /**

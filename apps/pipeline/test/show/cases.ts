@@ -70,12 +70,13 @@ export const KERNEL_FILTER_CASES: readonly ShowCase[] = Object.freeze([
 
 /** Standalone action dumps (`tc actions ls|get`) after traffic. */
 export const ACTION_CASES: readonly ShowCase[] = Object.freeze([
-  ...['actions ls action gact', 'actions ls action mirred', 'actions ls action skbedit', 'actions get action skbedit index 3', 'actions get action mirred index 5'].map((show) => ({
+  ...['actions ls action gact', 'actions ls action mirred', 'actions ls action skbedit', 'actions ls action csum', 'actions get action csum index 4', 'actions get action skbedit index 3', 'actions get action mirred index 5'].map((show) => ({
     name: show.replaceAll(' ', '-'),
     lines: [...VETH, 'tc qdisc add dev vb clsact',
       'tc filter add dev vb ingress prio 1 matchall action mirred egress mirror dev dm index 5 cookie aabb action drop',
       'tc filter add dev vb ingress prio 2 matchall action skbedit mark 5 index 3',
       'tc filter add dev vb egress prio 2 matchall action skbedit priority 1:2 pipe action pass',
+      'tc filter add dev vb ingress prio 3 protocol ip matchall action csum ip4h and udp index 4 action csum tcp pipe',
       ARP, UDP],
     show,
   })),
