@@ -9,11 +9,11 @@
 import { closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KernelError } from '@tcbpf/base';
-import type { BpfSyscall } from '@tcbpf/ebpf';
-import { CgroupDirs, bpfOracle, bpfOracleWithFds, cgroup2Mount, kernelOracle, must } from '@tcbpf/testing';
-import { BPF_MAP_TYPE } from '@tcbpf/uapi';
+import { assembleKernel, encodeInsns, type BpfSyscall } from '@tcbpf/ebpf';
+import { BpfOracle, CgroupDirs, bpfOracle, bpfOracleWithFds, cgroup2Mount, kernelOracle, must } from '@tcbpf/testing';
+import { BPF_MAP_TYPE, BPF_PROG_TYPE } from '@tcbpf/uapi';
 import { describe, expect, it } from 'vitest';
-import { TcTestRunner, instantiateObject, loadElfObject, tcBpfSyscall } from '../src/index.js';
+import { TcTestRunner, instantiateObject, loadElfObject, loadTcProgram, tcBpfSyscall } from '../src/index.js';
 import { PROGS_DIR } from './fixture-objects.js';
 import { loadIntoKernel, u32le } from './kernel-object.js';
 
@@ -173,6 +173,44 @@ describe.skipIf(reason !== '')(`bpf_skb_under_cgroup against the kernel (kernel:
       oracle.close();
       await exited;
       dirs.cleanup();
+    }
+  });
+
+  it('the verifier pairs CGROUP_ARRAY with bpf_skb_under_cgroup only: errno and message as the kernel', async () => {
+    const kern = BpfOracle.open();
+    try {
+      const sys = tcBpfSyscall();
+      const withMap = (src: string, fd: number): Uint8Array => {
+        const b = encodeInsns(assembleKernel(src));
+        for (let i = 0; i < b.length / 8; i++) if (b[i * 8] === 0x18) { b[i * 8 + 1] = (b[i * 8 + 1]! & 0x0f) | 0x10; new DataView(b.buffer).setInt32(i * 8 + 4, fd, true); break; }
+        return b;
+      };
+      const PROGS = [
+        ['skb_under_cgroup on an ARRAY', 'r2 = 0 ll\nr3 = 0\ncall 33\nr0 = 0\nexit', BPF_MAP_TYPE.ARRAY],
+        ['skb_under_cgroup on a CGROUP_ARRAY', 'r2 = 0 ll\nr3 = 0\ncall 33\nr0 = 0\nexit', BPF_MAP_TYPE.CGROUP_ARRAY],
+        ['map_lookup_elem on a CGROUP_ARRAY', 'r1 = 0 ll\n*(u32 *)(r10 -4) = 0\nr2 = r10\nr2 += -4\ncall 1\nr0 = 0\nexit', BPF_MAP_TYPE.CGROUP_ARRAY],
+        ['map_update_elem on a CGROUP_ARRAY', 'r1 = 0 ll\n*(u32 *)(r10 -4) = 0\nr2 = r10\nr2 += -4\nr3 = r10\nr3 += -4\nr4 = 0\ncall 2\nr0 = 0\nexit', BPF_MAP_TYPE.CGROUP_ARRAY],
+      ] as const;
+      for (const [what, src, type] of PROGS) {
+        const kfd = must(await kern.mapCreate(type, 4, 4, 1));
+        const mfd = sys.mapCreate({ mapType: type, keySize: 4, valueSize: 4, maxEntries: 1 });
+        const kr = await kern.progLoad(BPF_PROG_TYPE.SCHED_CLS, withMap(src, kfd));
+        let mine = '';
+        try {
+          loadTcProgram(sys, { insns: withMap(src, mfd), license: 'GPL' });
+        } catch (e) {
+          if (!KernelError.isInstance(e)) throw e;
+          mine = `${ERRNO[e.errno] ?? e.errno} ${e.message}`;
+        }
+        if (kr.ok) expect(mine, what).toBe('');
+        else {
+          const lines = kr.log.trim().split('\n');
+          expect(mine, what).toContain(`${kr.errno} `);
+          expect(lines.some((l) => mine.endsWith(l)), `${what}: ${mine} vs ${lines.slice(-3).join(' | ')}`).toBe(true);
+        }
+      }
+    } finally {
+      kern.close();
     }
   });
 });
