@@ -1,10 +1,10 @@
 // Models iproute2 6.1 tc/m_action.c (parse_action, print_action), and the
 // action modules m_gact.c, m_mirred.c and m_skbedit.c: the same words, the
 // same TCA_ACT_* request attributes, the same printed text.
-import { NLA_F, TCA_ACT, TCA_CSUM, TCA_CSUM_UPDATE_FLAG, TCA_GACT, TCA_MIRRED, TCA_MIRRED_EACTION, TCA_SKBEDIT, TC_ACT } from '@tcbpf/uapi';
+import { NLA_F, TCA_ACT, TCA_CSUM, TCA_CSUM_UPDATE_FLAG, TCA_GACT, TCA_MIRRED, TCA_MIRRED_EACTION, TCA_POLICE, TCA_SKBEDIT, TC_ACT } from '@tcbpf/uapi';
 import { parseAttrs, type NlAttrs, type NlWriter } from '@tcbpf/tcf';
 import { type Args, UsageError, matches } from './args.js';
-import { getTcClassid, sprintSize, sprintTcClassid } from './tc-util.js';
+import { getRate64, getSize, getTcClassid, sprintRate, sprintSize, sprintTcClassid, tcCalcRtable, tcCalcXmitsize, tcCalcXmittime } from './tc-util.js';
 import type { JsonValue } from './json-writer.js';
 
 /** What a command parser needs from its environment. */
@@ -358,12 +358,115 @@ const csum: ActionKind = Object.freeze({
   },
 });
 
+/** parse_action_control_slash(): `EXCEED[/CONFORM]` control words. */
+function controlWord(w: string, a: Args): number {
+  const v = CONTROL_ACTIONS[w];
+  if (v === undefined || w === 'goto' || w === 'jump') throw new UsageError(`Error: argument "${w}" is wrong: invalid control action`, a.lastCol);
+  return v;
+}
+
+/**
+ * m_police.c act_parse_police (byte rate only): `rate R burst B [mtu M]
+ * [conform-exceed EXCEED[/CONFORM]] [index N]` → TCA_POLICE_TBF (struct
+ * tc_police), TCA_POLICE_RATE (the rate table), TCA_POLICE_RESULT, TCA_POLICE_RATE64.
+ */
+function policeParse(a: Args, w: NlWriter): void {
+  let rate: number | undefined;
+  let buffer = 0;
+  let mtu = 0;
+  let index = 0;
+  let exceed: number = TC_ACT.RECLASSIFY;
+  let conform: number | undefined;
+  while (a.more) {
+    const word = a.peek();
+    if (word === 'index') {
+      a.take();
+      const s2 = a.take();
+      if (!/^[0-9]+$/.test(s2) || Number(s2) > 0xffffffff) throw new UsageError('Illegal "index"', a.lastCol);
+      index = Number(s2);
+    } else if (word === 'burst' || word === 'buffer' || word === 'maxburst') {
+      a.take();
+      const v = getSize(a.take());
+      if (v === undefined) throw new UsageError('Illegal "burst"', a.lastCol);
+      buffer = v;
+    } else if (word === 'mtu' || word === 'minburst') {
+      a.take();
+      const v = getSize(a.take());
+      if (v === undefined) throw new UsageError('Illegal "mtu"', a.lastCol);
+      mtu = v;
+    } else if (word === 'rate') {
+      a.take();
+      const v = getRate64(a.take());
+      if (v === undefined) throw new UsageError('Illegal "rate"', a.lastCol);
+      rate = v;
+    } else if (word === 'conform-exceed') {
+      a.take();
+      const [e, c] = a.take().split('/');
+      exceed = controlWord(e ?? '', a);
+      if (c !== undefined) conform = controlWord(c, a);
+    } else break;
+  }
+  if (rate === undefined) throw new UsageError('"rate" or "pkts_rate" must be set', a.col);
+  if (buffer === 0) throw new UsageError('"burst" requires "rate".', a.col);
+  const o = w.nestStart(TCA_ACT.OPTIONS | NLA_F.NESTED);
+  const p = w.attrReserve(TCA_POLICE.TBF, 56);
+  const rtab = new Uint8Array(1024);
+  const cellLog = tcCalcRtable(rate, 0, mtu === 0 ? 2047 : mtu, new DataView(rtab.buffer));
+  w.setU32(p, index);
+  w.setS32(p + 4, exceed);
+  w.setU32(p + 12, tcCalcXmittime(rate, buffer));
+  w.setU32(p + 16, mtu);
+  // tc_ratespec {cell_log, linklayer ETHERNET, overhead, cell_align -1, mpu, rate}
+  w.setU8(p + 20, cellLog);
+  w.setU8(p + 21, 1);
+  w.setU16(p + 24, 0xffff);
+  w.setU32(p + 28, Math.min(rate, 0xffffffff));
+  w.attr(TCA_POLICE.RATE, rtab);
+  if (conform !== undefined) w.u32(TCA_POLICE.RESULT, conform);
+  if (rate >= 2 ** 32) w.u64(TCA_POLICE.RATE64, rate);
+  w.nestEnd(o);
+}
+
+/** m_police.c print_police. */
+function policePrint(opts: NlAttrs, _env: TcEnv, stats: boolean): string {
+  if (!opts.has(TCA_POLICE.TBF) || opts.data(TCA_POLICE.TBF).length < 56) return '[NULL police parameters]';
+  const p = opts.data(TCA_POLICE.TBF);
+  const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const rate = opts.has(TCA_POLICE.RATE64) && opts.data(TCA_POLICE.RATE64).length >= 8 ? nlaU32(opts, TCA_POLICE.RATE64) + new DataView(opts.data(TCA_POLICE.RATE64).buffer, opts.data(TCA_POLICE.RATE64).byteOffset).getUint32(4, true) * 2 ** 32 : v.getUint32(28, true);
+  let s = ` police 0x${v.getUint32(0, true).toString(16)} rate ${sprintRate(rate)} burst ${sprintSize(tcCalcXmitsize(rate, v.getUint32(12, true)))} mtu ${sprintSize(v.getUint32(16, true))} `;
+  s += `action ${actionN2a(v.getInt32(4, true))}`;
+  s += opts.has(TCA_POLICE.RESULT) ? `/${actionN2a(nlaU32(opts, TCA_POLICE.RESULT))} ` : ' ';
+  s += `overhead ${v.getUint16(22, true)}b `;
+  s += `\n\tref ${v.getInt32(44, true)} bind ${v.getInt32(48, true)} ${printTm(opts, TCA_POLICE.TM, stats)}\n`;
+  return s;
+}
+
+const police: ActionKind = Object.freeze({
+  parse: policeParse,
+  print: policePrint,
+  json(opts: NlAttrs, _env: TcEnv, stats: boolean): Record<string, JsonValue> {
+    if (!opts.has(TCA_POLICE.TBF) || opts.data(TCA_POLICE.TBF).length < 56) return {};
+    const p = opts.data(TCA_POLICE.TBF);
+    const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    const o: Record<string, JsonValue> = { police: `0x${v.getUint32(0, true).toString(16)}`, index: v.getUint32(0, true) };
+    o.control_action = controlJson(v.getInt32(4, true));
+    if (opts.has(TCA_POLICE.RESULT)) o.conform_action = controlJson(nlaU32(opts, TCA_POLICE.RESULT));
+    o.overhead = v.getUint16(22, true);
+    o.ref = v.getInt32(44, true);
+    o.bind = v.getInt32(48, true);
+    const t = genJson(p, opts, TCA_POLICE.TM, stats);
+    for (const k of ['installed', 'last_used', 'first_used', 'expires']) if (t[k] !== undefined) o[k] = t[k];
+    return o;
+  },
+});
+
 /** The action kinds this model parses and prints (extension point: add a kind here). */
 export const ACTION_KINDS: Readonly<Record<string, ActionKind>> = Object.freeze({
   gact: Object.freeze({ ...gact, json: gactJson }),
   mirred: Object.freeze({ ...mirred, json: mirredJson }),
   skbedit: Object.freeze({ ...skbedit, json: skbeditJson }),
   csum,
+  police,
 });
 
 /**

@@ -70,13 +70,14 @@ export const KERNEL_FILTER_CASES: readonly ShowCase[] = Object.freeze([
 
 /** Standalone action dumps (`tc actions ls|get`) after traffic. */
 export const ACTION_CASES: readonly ShowCase[] = Object.freeze([
-  ...['actions ls action gact', 'actions ls action mirred', 'actions ls action skbedit', 'actions ls action csum', 'actions get action csum index 4', 'actions get action skbedit index 3', 'actions get action mirred index 5'].map((show) => ({
+  ...['actions ls action gact', 'actions ls action mirred', 'actions ls action skbedit', 'actions ls action csum', 'actions get action csum index 4', 'actions ls action police', 'actions get action skbedit index 3', 'actions get action mirred index 5'].map((show) => ({
     name: show.replaceAll(' ', '-'),
-    lines: [...VETH, 'tc qdisc add dev vb clsact',
+    lines: [...VETH, 'tc qdisc add dev vb clsact', 'tc qdisc add dev va clsact',
       'tc filter add dev vb ingress prio 1 matchall action mirred egress mirror dev dm index 5 cookie aabb action drop',
       'tc filter add dev vb ingress prio 2 matchall action skbedit mark 5 index 3',
       'tc filter add dev vb egress prio 2 matchall action skbedit priority 1:2 pipe action pass',
       'tc filter add dev vb ingress prio 3 protocol ip matchall action csum ip4h and udp index 4 action csum tcp pipe',
+      'tc filter add dev va ingress prio 1 matchall action police rate 1mbit burst 10k conform-exceed drop/pipe index 6 action police rate 8kbit burst 1600 mtu 1500',
       ARP, UDP],
     show,
   })),
