@@ -5,15 +5,17 @@
 // is run by a bpf() driver placed in different cgroups (the fake socket of a
 // test run gets the caller's cgroup). Compared: the six recorded results
 // (root, parent, child, empty slot, index == max_entries, far out of range),
-// the return value for each skb->mark, and the cgroup array's syscall errnos.
+// the return value for each skb->mark, the cgroup array's syscall errnos, the
+// verifier's map-type pairing, and a datapath skb (lo ingress: no socket).
 import { closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KernelError } from '@tcbpf/base';
-import { assembleKernel, encodeInsns, type BpfSyscall } from '@tcbpf/ebpf';
-import { BpfOracle, CgroupDirs, bpfOracle, bpfOracleWithFds, cgroup2Mount, kernelOracle, must } from '@tcbpf/testing';
+import { AddressSpace, REGION, assembleKernel, encodeInsns, type BpfSyscall } from '@tcbpf/ebpf';
+import { SkBuff } from '@tcbpf/skb';
+import { BpfOracle, CgroupDirs, Netns, bpfOracle, hasTool, bpfOracleWithFds, cgroup2Mount, kernelOracle, must } from '@tcbpf/testing';
 import { BPF_MAP_TYPE, BPF_PROG_TYPE } from '@tcbpf/uapi';
 import { describe, expect, it } from 'vitest';
-import { TcTestRunner, instantiateObject, loadElfObject, loadTcProgram, tcBpfSyscall } from '../src/index.js';
+import { SkbRunState, TcTestRunner, instantiateObject, loadElfObject, loadTcProgram, tcBpfSyscall } from '../src/index.js';
 import { PROGS_DIR } from './fixture-objects.js';
 import { loadIntoKernel, u32le } from './kernel-object.js';
 
@@ -211,6 +213,43 @@ describe.skipIf(reason !== '')(`bpf_skb_under_cgroup against the kernel (kernel:
       }
     } finally {
       kern.close();
+    }
+  });
+
+  const tools = ['tc', 'bpftool'].filter((t) => !hasTool(t));
+  it.skipIf(tools.length > 0)(`datapath: on lo ingress (the socket orphaned by loopback_xmit) every call is -ENOENT in the kernel, as for tcbpf's socket-less skbs (${tools.length > 0 ? `missing: ${tools.join(', ')}` : 'tc, bpftool'})`, () => {
+    const ns = new Netns('cg');
+    try {
+      const script = [
+        'tc qdisc add dev lo clsact',
+        `tc filter add dev lo ingress bpf da obj ${FILE} sec tc`,
+        `${JSON.stringify(process.execPath)} -e "const s=require('dgram').createSocket('udp4');s.send('x',9,'127.0.0.1',()=>s.close())"`,
+        'tc -j filter show dev lo ingress',
+      ].join(' && ');
+      const shown = JSON.parse(ns.run('sh', ['-c', script])) as { options?: { prog?: { id: number } } }[];
+      const progId = shown.find((f) => f.options?.prog !== undefined)!.options!.prog!.id;
+      const mapIds = (JSON.parse(ns.run('bpftool', ['-j', 'prog', 'show', 'id', String(progId)])) as { map_ids: number[] }).map_ids;
+      let kernel: number[] | undefined;
+      for (const id of mapIds) {
+        const info = JSON.parse(ns.run('bpftool', ['-j', 'map', 'show', 'id', String(id)])) as { name: string };
+        if (info.name !== 'results') continue;
+        const dump = JSON.parse(ns.run('bpftool', ['-j', 'map', 'dump', 'id', String(id)])) as { value: string[] }[];
+        kernel = dump.slice(0, 6).map((e) => s64(Uint8Array.from(e.value.map((b) => parseInt(b, 16)))));
+      }
+      // tcbpf: the same object run on an skb without a socket (SkbRunState.sockCgroup unset), slots filled
+      const sys = tcBpfSyscall();
+      const loaded = instantiateObject(sys, loadElfObject(new Uint8Array(readFileSync(FILE)), { fileName: FILE }));
+      sys.mapUpdateElem(loaded.maps.get('cgrps')!, u32le(0), u32le(sys.cgroupOpen('/')));
+      const st = new SkbRunState(sys.mem, new SkBuff(0));
+      st.begin(SkBuff.fromFrame(FRAME));
+      sys.interpreter.runCtx = st;
+      sys.run(sys.prog(loaded.programs.get('under_cgroup')!), AddressSpace.hiOf(REGION.CTX), 0);
+      st.end();
+      const mine = [0, 1, 2, 3, 4, 5].map((i) => s64(sys.mapLookupElem(loaded.maps.get('results')!, u32le(i))));
+      expect(kernel).toEqual([-2, -2, -2, -2, -2, -2]);
+      expect(mine).toEqual(kernel);
+    } finally {
+      ns.close();
     }
   });
 });
