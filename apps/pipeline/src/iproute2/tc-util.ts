@@ -92,9 +92,15 @@ export function sprintSize(sz: number): string {
   return `${sz}b`;
 }
 
-/** tc_calc_xmittime(): ticks to send `size` bytes at `rate` bytes/s (truncated to u32). */
+/**
+ * tc_calc_xmittime(): ticks to send `size` bytes at `rate` bytes/s. As in
+ * tc_core.c: the time in µs is `TIME_UNITS_PER_SEC * (size / rate)` converted
+ * to an unsigned int, then tc_core_time2tick() multiplies by tick_in_usec and
+ * truncates again.
+ */
 export function tcCalcXmittime(rate: number, size: number): number {
-  return Math.trunc(((TIME_UNITS_PER_SEC * size) / rate) * TICK_IN_USEC) >>> 0;
+  const us = Math.trunc(TIME_UNITS_PER_SEC * (size / rate)) >>> 0;
+  return Math.trunc(us * TICK_IN_USEC) >>> 0;
 }
 
 /** tc_calc_xmitsize(): bytes sent at `rate` during `ticks`. */
