@@ -530,15 +530,21 @@ export function actionNests(tab: Uint8Array): [number, NlAttrs][] {
   return out.sort((a, b) => a[0] - b[0]);
 }
 
-/** print_hw_stats(): a TCA_ACT_(USED_)HW_STATS bitfield32 (value & selector) as names. */
-function hwStats(b: Uint8Array, name: string): string {
-  if (b.length < 8) return '';
+/** A TCA_ACT_(USED_)HW_STATS bitfield32 (value & selector) as print_hw_stats' names (`disabled` when none). */
+function hwStatsNames(b: Uint8Array): string[] {
+  if (b.length < 8) return [];
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const bits = v.getUint32(0, true) & v.getUint32(4, true);
+  if (bits === 0) return ['disabled'];
   const names: string[] = [];
   if (bits & 1) names.push('immediate');
   if (bits & 2) names.push('delayed');
-  return `\t${name} ${bits === 0 ? 'disabled' : names.join(' ')}\n`;
+  return names;
+}
+
+/** print_hw_stats() text: `\tused_hw_stats disabled`. */
+function hwStats(b: Uint8Array, name: string): string {
+  return b.length < 8 ? '' : `\t${name} ${hwStatsNames(b).join(' ')}\n`;
 }
 
 /**
@@ -595,7 +601,7 @@ export function tcStats2Json(st: NlAttrs): Record<string, JsonValue> {
 }
 
 /** tc_print_action() in JSON: the "actions" array. */
-export function actionsJson(tab: Uint8Array, env: TcEnv, stats: boolean): JsonValue[] {
+export function actionsJson(tab: Uint8Array, env: TcEnv, stats: boolean, standalone = false): JsonValue[] {
   const out: JsonValue[] = [];
   for (const [i, act] of actionNests(tab)) {
     const o: Record<string, JsonValue> = { order: i };
@@ -606,6 +612,15 @@ export function actionsJson(tab: Uint8Array, env: TcEnv, stats: boolean): JsonVa
       if (k !== undefined && act.has(TCA_ACT.OPTIONS)) Object.assign(o, k.json(act.nested(TCA_ACT.OPTIONS, 32), env, stats));
       if (stats && act.has(TCA_ACT.STATS)) o.stats = tcStats2Json(act.nested(TCA_ACT.STATS, 16));
       if (act.has(TCA_ACT.COOKIE)) o.cookie = [...act.data(TCA_ACT.COOKIE)].map((b) => b.toString(16).padStart(2, '0')).join('');
+      if (standalone && act.has(TCA_ACT.IN_HW_COUNT)) {
+        const n = nlaU32(act, TCA_ACT.IN_HW_COUNT);
+        if (n > 0) {
+          o.in_hw = true;
+          o.in_hw_count = n;
+        } else o.not_in_hw = true;
+      }
+      if (act.has(TCA_ACT.HW_STATS)) o.hw_stats = hwStatsNames(act.data(TCA_ACT.HW_STATS));
+      if (act.has(TCA_ACT.USED_HW_STATS)) o.used_hw_stats = hwStatsNames(act.data(TCA_ACT.USED_HW_STATS));
     }
     out.push(o);
   }

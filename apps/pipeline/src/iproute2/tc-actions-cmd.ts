@@ -33,7 +33,7 @@ function actionMsgJson(msg: Uint8Array, env: TcEnv, stats: boolean): JsonValue[]
   const v = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
   const tb = parseAttrs(msg, 20, Math.min(v.getUint32(0, true), msg.length), TCA_ROOT.MAX);
   const out: JsonValue[] = [{ 'total acts': tb.has(TCA_ROOT.COUNT) ? nlaU32(tb, TCA_ROOT.COUNT) : 0 }];
-  if (tb.has(TCA_ROOT.TAB)) out.push({ actions: actionsJson(tb.data(TCA_ROOT.TAB), env, stats) });
+  if (tb.has(TCA_ROOT.TAB)) out.push({ actions: actionsJson(tb.data(TCA_ROOT.TAB), env, stats, true) });
   return out;
 }
 
