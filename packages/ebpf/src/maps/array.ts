@@ -40,8 +40,8 @@ export class ArrayMap extends BpfMap {
     this.percpu = attr.mapType === BPF_MAP_TYPE.PERCPU_ARRAY;
     this.elemSize = roundUp8(attr.valueSize);
     const copies = this.percpu ? host.nrCpus : 1;
-    this.#bytes = new Uint8Array(this.elemSize * attr.maxEntries * copies);
-    this.#view = new DataView(this.#bytes.buffer);
+    this.#bytes = host.mem.alloc(this.elemSize * attr.maxEntries * copies);
+    this.#view = new DataView(this.#bytes.buffer, this.#bytes.byteOffset, this.#bytes.byteLength);
     this.region = host.mem.add(`map values (${this.percpu ? 'percpu_array' : 'array'})`, this.#bytes);
   }
 

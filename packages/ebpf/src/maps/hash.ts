@@ -80,7 +80,7 @@ export class HashMap extends BpfMap {
     for (let i = 0; i < this.cap; i++) this.#free[i] = this.cap - 1 - i; // pop gives 0 first
     this.#nfree = this.cap;
     this.#keys = new Uint8Array(this.cap * attr.keySize);
-    this.#values = new Uint8Array(this.cap * this.elemSize * (this.percpu ? host.nrCpus : 1));
+    this.#values = host.mem.alloc(this.cap * this.elemSize * (this.percpu ? host.nrCpus : 1));
     this.#lprev = new Int32Array(this.lru ? this.cap : 0).fill(-1);
     this.#lnext = new Int32Array(this.lru ? this.cap : 0).fill(-1);
     this.region = host.mem.add(`map values (${this.lru ? 'lru_' : ''}${this.percpu ? 'percpu_' : ''}hash)`, this.#values);

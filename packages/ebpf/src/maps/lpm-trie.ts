@@ -42,7 +42,7 @@ export class LpmTrieMap extends BpfMap {
     this.#plen = new Int32Array(cap);
     this.#data = new Uint8Array(cap * this.dataSize);
     this.#used = new Uint8Array(cap);
-    this.#values = new Uint8Array(cap * this.elemSize);
+    this.#values = host.mem.alloc(cap * this.elemSize);
     this.region = host.mem.add('map values (lpm_trie)', this.#values);
   }
 

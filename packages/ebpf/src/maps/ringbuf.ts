@@ -34,8 +34,8 @@ export class RingBufMap extends BpfMap {
     super(host, attr);
     this.size = n;
     this.mask = n - 1;
-    this.#bytes = new Uint8Array(2 * n);
-    this.#view = new DataView(this.#bytes.buffer);
+    this.#bytes = host.mem.alloc(2 * n);
+    this.#view = new DataView(this.#bytes.buffer, this.#bytes.byteOffset, this.#bytes.byteLength);
     this.region = host.mem.add('ringbuf data', this.#bytes);
   }
 

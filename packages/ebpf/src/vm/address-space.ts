@@ -47,6 +47,13 @@ export class AddressSpace {
   /** Region records kept per index so rebinding (per packet) allocates nothing. */
   readonly #records: (MutableRegion | undefined)[] = [];
   readonly #free: number[] = [];
+  /**
+   * Where long-lived region storage (map values) comes from: a JIT installs one
+   * handing out bytes inside its linear memory, so its compiled code reaches them
+   * in place instead of mirroring them. Returns null when it cannot serve `len`
+   * bytes (the caller then gets a plain array). Unset: plain Uint8Arrays.
+   */
+  memoryAllocator: ((len: number) => Uint8Array | null) | undefined = undefined;
 
   constructor() {
     for (let i = 0; i < REGION.FIRST_DYNAMIC; i++) {
@@ -77,6 +84,20 @@ export class AddressSpace {
     this.views[index] = v;
     this.lens[index] = bytes.byteLength;
     this.writable[index] = writable ? 1 : 0;
+  }
+
+  /**
+   * `len` zeroed bytes for region storage: from {@link memoryAllocator} when one is
+   * installed and can serve it, else a new Uint8Array. The result may be a view into
+   * a larger buffer: build DataViews with its byteOffset and byteLength.
+   */
+  alloc(len: number): Uint8Array {
+    const a = this.memoryAllocator;
+    if (a !== undefined) {
+      const b = a(len);
+      if (b !== null) return b;
+    }
+    return new Uint8Array(len);
   }
 
   /** Unbind a region: later accesses through old pointers fault. */

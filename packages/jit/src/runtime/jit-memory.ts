@@ -3,7 +3,10 @@
 // placed in one WebAssembly linear memory. A region whose bytes already live in
 // this memory ("resident", allocated with alloc()) is used in place; any other
 // region is mirrored: copied in before a run and after every helper call, copied
-// back (writable ones) after the run and before every helper call.
+// back (writable ones) after the run and before every helper call. The JIT installs
+// tryAlloc() as its AddressSpace's memoryAllocator, so maps created after it keep
+// their values here (resident); while the region table is unchanged a refresh only
+// re-copies the mirrored regions.
 import type { AddressSpace, Region } from '@tcbpf/ebpf';
 import { LAYOUT } from './layout.js';
 import { WASM, type WasmMemory } from '../wasm/wasm-api.js';
@@ -52,6 +55,14 @@ export class JitMemory {
     return new Uint8Array(this.memory.buffer, base, len);
   }
 
+  /** Like alloc(), but null when the resident area cannot serve `len` bytes (an AddressSpace.memoryAllocator). */
+  tryAlloc(len: number): Uint8Array | null {
+    const base = (this.#residentTop + 7) & ~7;
+    if (len < 0 || base + len > this.#residentEnd) return null;
+    this.#residentTop = base + len;
+    return new Uint8Array(this.memory.buffer, base, len);
+  }
+
   /** Is `b` inside this linear memory? */
   isResident(b: Uint8Array): boolean {
     return b.buffer === this.memory.buffer;
@@ -66,14 +77,24 @@ export class JitMemory {
     const views = as.views;
     const n = views.length;
     if (n > LAYOUT.MAX_REGIONS) return false;
-    // fast path: same regions as last time (a rebind makes a new DataView), all resident
-    if (this.#allResident && n === this.#seenCount) {
+    // fast path: same regions as last time (a rebind with a new DataView, length or
+    // writability differs); the table stands, only mirrored regions are copied in again
+    if (n === this.#seenCount) {
       const lens = as.lens, wr = as.writable, sv = this.#seenViews, sl = this.#seenLens, sw = this.#seenWritable;
       let i = 0;
       for (; i < n; i++) if (views[i] !== sv[i] || lens[i] !== sl[i] || wr[i] !== sw[i]) break;
-      if (i === n) return true;
+      if (i === n) {
+        if (!this.#allResident) this.#copyIn();
+        return true;
+      }
     }
     return this.#rebuild();
+  }
+
+  /** Copy every mirrored region into its place (the region table is unchanged). */
+  #copyIn(): void {
+    const bytes = this.bytes;
+    for (let k = 0; k < this.#mirrorCount; k++) bytes.set(this.#mirrorRegion[k]!.bytes, this.#mirrorBase[k]);
   }
 
   /** refresh()'s slow path (kept out of line so the fast path stays small enough to inline). */
@@ -82,6 +103,7 @@ export class JitMemory {
     const n = as.views.length;
     const T = this.i32;
     const t0 = LAYOUT.REGION_TABLE >> 2;
+    this.#seenCount = -1; // until the table is complete (a failed rebuild must not satisfy the fast path)
     let cursor = this.#residentEnd;
     const limit = this.bytes.length;
     this.#mirrorCount = 0;

@@ -96,6 +96,9 @@ export class JitRuntime implements HelperEnv {
     this.memory = new JitMemory(kernel.mem, opts.pages ?? 256, opts.residentPages ?? 64);
     const stack = this.memory.alloc(STACK_REGION_SIZE);
     kernel.mem.bind(REGION.STACK, 'stack', stack);
+    // map values created from now on live in the resident area (plain arrays, mirrored, once it is full)
+    const memory = this.memory;
+    kernel.mem.memoryAllocator = (len: number): Uint8Array | null => memory.tryAlloc(len);
     this.regs = new Int32Array(this.memory.memory.buffer, LAYOUT.REGS, 22);
     this.#ctl = this.memory.i32;
   }
