@@ -4,7 +4,7 @@
 // its TTL, GOTO_CHAIN), dumps (tcf_action_dump_1) and the RTM_*ACTION handlers
 // (add/replace/delete/get/flush/dump) with their notifications.
 import { KernelError, kerr } from '@tcbpf/base';
-import { NLM_F, RTM, TCA_ACT, TCA_ROOT, TCA_STATS, TC_ACT } from '@tcbpf/uapi';
+import { NLM_F, RTM, TCA_ACT, TCA_ACT_FLAG, TCA_ROOT, TCA_STATS, TC_ACT } from '@tcbpf/uapi';
 import { NlWriter, parseAttrs, type NlAttrs } from './nlattr.js';
 import { parseNestedAt, TCF_ACTION_POLICY, type NlaPolicy } from '@tcbpf/netlink';
 import { TcStats, type TcfResult, type TcSkb } from './sch-generic.js';
@@ -471,15 +471,29 @@ function tcDumpAction(net: TcNet, req: RtnlRequest, ca: NlAttrs): void {
   if (!ops) return;
   const list = [...idr(net, ops.kind).values()].sort((x, y) => x.index - y.index);
   if (list.length === 0) return;
-  const w = new NlWriter();
-  const m = w.msgStart(RTM.GETACTION, NLM_F.MULTI, req.seq, req.portid);
-  w.zeros(4);
-  w.u32(TCA_ROOT.COUNT, 0);
-  const tab = w.nestStart(TCA_ROOT.TAB);
-  tcfActionDump(w, list, 0, true);
-  w.nestEnd(tab);
-  w.msgEnd(m);
-  req.unicast(w.bytes());
+  // TCA_ROOT_FLAGS (bitfield32, value & selector): with LARGE_DUMP_ON a message holds as many
+  // actions as fit and TCA_ROOT_COUNT says how many; without it at most TCA_ACT_MAX_PRIO per
+  // message and the count stays 0 (tcf_dump_walker, tc_dump_action)
+  let actFlags = 0;
+  if (ca.has(TCA_ROOT.FLAGS) && ca.len(TCA_ROOT.FLAGS) >= 8) {
+    const d = ca.data(TCA_ROOT.FLAGS);
+    const v = new DataView(d.buffer, d.byteOffset, 8);
+    actFlags = v.getUint32(0, true) & v.getUint32(4, true); // host (little-endian) order
+  }
+  const large = (actFlags & TCA_ACT_FLAG.LARGE_DUMP_ON) !== 0;
+  const per = large ? list.length : TCA_ACT.MAX_PRIO;
+  for (let at = 0; at < list.length; at += per) {
+    const part = list.slice(at, at + per);
+    const w = new NlWriter();
+    const m = w.msgStart(RTM.GETACTION, NLM_F.MULTI, req.seq, req.portid);
+    w.zeros(4);
+    w.u32(TCA_ROOT.COUNT, large ? part.length : 0);
+    const tab = w.nestStart(TCA_ROOT.TAB);
+    tcfActionDump(w, part, 0, true);
+    w.nestEnd(tab);
+    w.msgEnd(m);
+    req.unicast(w.bytes());
+  }
 }
 
 export { KernelError };

@@ -108,8 +108,11 @@ export class TcClient {
     });
   }
 
-  /** tc actions add|replace|del|get|dump for a list of actions. */
-  actions(cmd: 'add' | 'replace' | 'del' | 'get' | 'dump' | 'flush', acts: readonly ActionSpec[]): Uint8Array[] {
+  /**
+   * tc actions add|replace|del|get|dump for a list of actions; `rootFlags` (TCA_ACT_FLAG_*) is sent
+   * as TCA_ROOT_FLAGS (value and selector), as `tc actions ls` sends LARGE_DUMP_ON.
+   */
+  actions(cmd: 'add' | 'replace' | 'del' | 'get' | 'dump' | 'flush', acts: readonly ActionSpec[], rootFlags = 0): Uint8Array[] {
     const type = cmd === 'del' || cmd === 'flush' ? RTM.DELACTION : cmd === 'get' || cmd === 'dump' ? RTM.GETACTION : RTM.NEWACTION;
     let flags: number = cmd === 'replace' ? TC_CMD.replace | NLM_F.REPLACE : cmd === 'add' ? TC_CMD.add : cmd === 'dump' ? TC_CMD.dump : TC_CMD.del;
     if (cmd === 'flush') flags |= NLM_F.ROOT;
@@ -118,6 +121,11 @@ export class TcClient {
       const tab = w.nestStart(TCA_ROOT.TAB);
       writeActions(w, acts, cmd === 'add' || cmd === 'replace');
       w.nestEnd(tab);
+      if (rootFlags !== 0) {
+        const f = w.attrReserve(TCA_ROOT.FLAGS, 8);
+        w.setU32(f, rootFlags); // struct nla_bitfield32, host order: value
+        w.setU32(f + 4, rootFlags); // selector
+      }
     });
   }
 }

@@ -4,7 +4,7 @@
 // from source (see kernel-tc.md §5.5, §5.7) rather than compared live.
 import { describe, expect, it } from 'vitest';
 import { KernelError } from '@tcbpf/base';
-import { PGACT, TCA_CSUM, TCA_CSUM_UPDATE_FLAG, TCA_POLICE, TCA_SKBEDIT, TC_ACT } from '@tcbpf/uapi';
+import { PGACT, TCA_ACT_FLAG, TCA_CSUM, TCA_CSUM_UPDATE_FLAG, TCA_POLICE, TCA_SKBEDIT, TC_ACT } from '@tcbpf/uapi';
 import { gactSpec, matchallOptions, type ActionSpec, type TcAction } from '../src/index.js';
 import { ipv4HeaderChecksum, l4ChecksumV4 } from '@tcbpf/skb';
 import { collectDelivered, makeSim, udpFrame, xmit } from './support/sim.js';
@@ -283,5 +283,40 @@ describe('act_csum (tcf_csum_act)', () => {
     f[16] = 0x05; // tot_len 1280 > frame
     xmit(sim.va, f, (skb) => skb.setNetworkHeader(14));
     expect(act(sim, 'csum', 1).stats.drops).toBe(1);
+  });
+});
+
+describe('RTM_GETACTION dump (tc_dump_action / tcf_dump_walker)', () => {
+  /** [TCA_ROOT_COUNT, action nests in TCA_ROOT_TAB] of each RTM_NEWACTION/GETACTION message in the replies. */
+  function dumpMessages(replies: readonly Uint8Array[]): [number, number][] {
+    const out: [number, number][] = [];
+    for (const b of replies) {
+      const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      for (let at = 0; at + 16 <= b.length; ) {
+        const len = v.getUint32(at, true); // nlmsghdr, host order
+        const type = v.getUint16(at + 4, true);
+        if (type === 50 || type === 48 || type === 49) {
+          let count = -1, nests = 0;
+          for (let a = at + 20; a + 4 <= at + len; ) {
+            const alen = v.getUint16(a, true), atype = v.getUint16(a + 2, true) & 0x3fff;
+            if (atype === 3) count = v.getUint32(a + 4, true);
+            if (atype === 1) for (let n = a + 4; n + 4 <= a + alen; n += (v.getUint16(n, true) + 3) & ~3) nests++;
+            a += (alen + 3) & ~3;
+          }
+          out.push([count, nests]);
+        }
+        at += (len + 3) & ~3;
+      }
+    }
+    return out;
+  }
+
+  it('counts the actions under TCA_ACT_FLAG_LARGE_DUMP_ON; without it 32 per message and a count of 0', () => {
+    const sim = makeSim();
+    sim.tc.actions('add', Array.from({ length: 40 }, (_, i) => gactSpec(TC_ACT.OK, i + 1)).slice(0, 32));
+    sim.tc.actions('add', Array.from({ length: 8 }, (_, i) => gactSpec(TC_ACT.OK, 33 + i)));
+    const q = [{ kind: 'gact', options: () => undefined }];
+    expect(dumpMessages(sim.tc.actions('dump', q))).toEqual([[0, 32], [0, 8]]);
+    expect(dumpMessages(sim.tc.actions('dump', q, TCA_ACT_FLAG.LARGE_DUMP_ON))).toEqual([[40, 40]]);
   });
 });
