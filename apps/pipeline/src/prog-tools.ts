@@ -8,7 +8,7 @@
 import { closeSync, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { KernelError, Prng, SimClock } from '@tcbpf/base';
 import {
-  TcTestRunner, instantiateObject, loadElfObject, selectProgram, tcBpfSyscall,
+  TcTestRunner, instantiateObject, loadElfObject, objectFuncInfo, selectProgram, tcBpfSyscall,
   type BpfObject, type BpfProgramSpec, type TestRunResult,
 } from '@tcbpf/bpf-skb';
 import { ClassicFilter, checkClassic, disassemble, parseBytecode, parseBytecodeFile, type SockFilter } from '@tcbpf/cbpf';
@@ -79,8 +79,13 @@ function describedMaps(src: { obj: BpfObject; prog: BpfProgramSpec }): { insns: 
   const dv = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
   const maps = new Map<number, MapDescriptor>();
   const names = new Map<number, string>();
+  const describe = (m: BpfObject['maps'][number]): MapDescriptor => {
+    // map-in-map: the inner map's shape (BTF `values` or iproute2's legacy inner_id), as the loader creates it
+    const inner = m.innerMap ?? (m.source === 'legacy' && m.innerId ? src.obj.maps.find((x) => x.source === 'legacy' && x.legacyId === m.innerId && x !== m) : undefined);
+    return { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, ...(inner === undefined ? {} : { inner: describe(inner) }) };
+  };
   src.obj.maps.forEach((m, i) => {
-    maps.set(FIRST_MAP_FD + i, { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags });
+    maps.set(FIRST_MAP_FD + i, describe(m));
     names.set(FIRST_MAP_FD + i, m.name);
   });
   for (const r of src.prog.mapRelocs) {
@@ -132,9 +137,12 @@ export function verifyProgram(src: ProgSource, logLevel = 0): VerifyReport {
     }
   }
   const { insns, maps } = describedMaps(src);
-  let res = verify(insns, { logLevel, license: src.obj.license, maps });
+  // func_info from the object's BTF, as libbpf passes it (callbacks need it)
+  const funcInfo = objectFuncInfo(src.obj, src.prog);
+  const base = { license: src.obj.license, maps, ...(funcInfo === undefined ? {} : { funcInfo }) };
+  let res = verify(insns, { logLevel, ...base });
   // libbpf retries a refused load with log_level 1 to show why
-  if (!res.ok && logLevel === 0) res = verify(insns, { logLevel: 1, license: src.obj.license, maps });
+  if (!res.ok && logLevel === 0) res = verify(insns, { logLevel: 1, ...base });
   return {
     kind: 'ebpf', section: src.prog.section, program: src.prog.name, insns: src.prog.insnCount,
     ok: res.ok, errno: res.errno, code: res.code, message: res.message, insn: res.insn, processed: res.processed, log: res.log, structured: res.structured,

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fc, test } from '@fast-check/vitest';
@@ -42,7 +42,10 @@ const IP_TCP = '6,40 0 0 12,21 0 3 2048,48 0 0 23,21 0 1 6,6 0 0 262144,6 0 0 0'
 
 describe('prog verify', () => {
   it('accepts every clang-built fixture program and counts the processed instructions', () => {
-    for (const f of ['parse_classify.o', 'nat_rewrite.o', 'vlan.o']) {
+    // every fixture, including callbacks (func_info from the object's BTF) and map-in-map (inner map shape)
+    const all = readdirSync(progs).filter((f) => f.endsWith('.o'));
+    expect(all).toEqual(expect.arrayContaining(['callbacks.o', 'for_each.o', 'parse_classify.o']));
+    for (const f of all) {
       const r = verifyProgram(openProgram(join(progs, f)));
       expect(r.ok, `${f}: ${r.message}`).toBe(true);
       expect(r.processed).toBeGreaterThan(0);

@@ -34,6 +34,6 @@ export { SCHED_CLS, SCHED_ACT, implementedTcHelpers, tcBpfSyscall, loadTcProgram
 export type { TcProgLoadAttr, TcProgLoadResult } from './sched-cls.js';
 export { TcTestRunner, TEST_RUN_MAX_DATA } from './test-run.js';
 export type { TestRunAttr, TestRunResult, TcTestRunnerOptions } from './test-run.js';
-export { instantiateObject } from './object-loader.js';
+export { instantiateObject, objectFuncInfo } from './object-loader.js';
 export type { InstantiateOptions, LoadedObject } from './object-loader.js';
 export { TcBpfSyscall } from './frozen-maps.js';

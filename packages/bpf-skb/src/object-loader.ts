@@ -117,7 +117,7 @@ export function instantiateObject(sys: BpfSyscall, obj: BpfObject, opts: Instant
       }
       let loaded;
       try {
-        const funcInfo = funcInfoOf(obj, p);
+        const funcInfo = objectFuncInfo(obj, p);
         loaded = loadTcProgram(sys, { progType: progTypeOf(p, dflt), insns, license: obj.license, name: p.name.slice(0, 15), ...(funcInfo === undefined ? {} : { funcInfo }) });
       } catch (e) {
         if (!KernelError.isInstance(e)) throw e;
@@ -167,7 +167,7 @@ export function instantiateObject(sys: BpfSyscall, obj: BpfObject, opts: Instant
  * its subprograms by start), linkage from the function's symbol binding
  * (clang emits BTF_FUNC_GLOBAL for non-static functions). undefined without BTF.
  */
-function funcInfoOf(obj: BpfObject, p: BpfProgramSpec): FuncInfo[] | undefined {
+export function objectFuncInfo(obj: BpfObject, p: BpfProgramSpec): FuncInfo[] | undefined {
   if (!obj.hasBtf || obj.btfExt === undefined || obj.btfExt.funcInfoLen === 0) return undefined;
   const subs = [...p.subprograms].sort((a, b) => a.start - b.start);
   return [{ insnOff: 0, linkage: p.global ? BTF_FUNC_LINKAGE.GLOBAL : BTF_FUNC_LINKAGE.STATIC },
