@@ -30,12 +30,19 @@ function bswap16(v: number): number {
  */
 export class SkBuffCtx {
   /** `__sk_buff` (192 bytes) + shadow pointers; bound as REGION.CTX. */
-  readonly bytes = new Uint8Array(SKB_CTX_REGION_SIZE);
-  readonly view = new DataView(this.bytes.buffer);
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
   skb: SkBuff;
 
-  constructor(skb: SkBuff) {
+  /**
+   * @param bytes storage for the context (SKB_CTX_REGION_SIZE bytes, e.g. from
+   *   AddressSpace.alloc so a JIT reaches it in place); a new array when omitted
+   */
+  constructor(skb: SkBuff, bytes?: Uint8Array) {
     this.skb = skb;
+    if (bytes !== undefined && bytes.byteLength !== SKB_CTX_REGION_SIZE) throw new RangeError(`sk_buff ctx storage must be ${SKB_CTX_REGION_SIZE} bytes`);
+    this.bytes = bytes ?? new Uint8Array(SKB_CTX_REGION_SIZE);
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 
   /** Bind the ctx and the sk_buff's buffer (as the packet region) into `mem`. */

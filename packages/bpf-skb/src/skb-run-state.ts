@@ -4,7 +4,7 @@
 // up in. One instance per kernel instance, reused for every run.
 import type { AddressSpace, Cgroup } from '@tcbpf/ebpf';
 import type { NetNamespace, SkBuff } from '@tcbpf/skb';
-import { SkBuffCtx } from './sk-buff-ctx.js';
+import { SKB_CTX_REGION_SIZE, SkBuffCtx } from './sk-buff-ctx.js';
 
 /** Receives a clone sent by bpf_clone_redirect; returns the helper's result (0, or -errno). */
 export type CloneRedirectSink = (skb: SkBuff, ifindex: number, ingress: boolean) => number;
@@ -58,10 +58,18 @@ export class SkbRunState {
   /** Tunnel options of a TunnelInfo (`ip_tunnel_info_opts`: up to 255 bytes and options_len), set by bpf_skb_set_tunnel_opt. */
   readonly tunnelOpts = new WeakMap<TunnelInfo, { readonly bytes: Uint8Array; len: number }>();
   #hashSeed: number | undefined;
+  /** The resident packet buffer (see usePacketBuffer); null: runs use the sk_buff's own buffer. */
+  #resident: Uint8Array | null = null;
+  /** Views of the resident buffer by length (a sk_buff's buffer is replaced by the one of its length). */
+  readonly #residentViews = new Map<number, { readonly buf: Uint8Array; readonly view: DataView }>();
+  /** The sk_buff's own buffer while the resident one stands in for it (null: not swapped). */
+  #ownBuf: Uint8Array | null = null;
+  #ownView: DataView | null = null;
 
   constructor(mem: AddressSpace, skb: SkBuff, ns?: NetNamespace) {
     this.mem = mem;
-    this.ctx = new SkBuffCtx(skb);
+    // from the address space's allocator: inside a JIT's linear memory when one is installed
+    this.ctx = new SkBuffCtx(skb, mem.alloc(SKB_CTX_REGION_SIZE));
     this.ns = ns;
     this.onCloneRedirect = (s, ifindex, ingress) => {
       this.clones.push({ ifindex, ingress, frame: s.buf.slice(s.dataOff, s.dataOff + s.len) });
@@ -78,12 +86,25 @@ export class SkbRunState {
     return this.#hashSeed;
   }
 
+  /**
+   * Give the runs a packet buffer that lives where the engine reads memory in
+   * place (a JIT's linear memory): from then on begin() copies a sk_buff's buffer
+   * into it (when it fits) and lets the sk_buff use it for the run, so the packet
+   * region is not mirrored; end() copies it back. Helpers that grow the packet
+   * beyond it reallocate the sk_buff's buffer as before (then mirrored).
+   */
+  usePacketBuffer(buf: Uint8Array): void {
+    this.#resident = buf;
+    this.#residentViews.clear();
+  }
+
   /** Point the state at `skb` and bind ctx and packet regions for a run. */
   begin(skb: SkBuff): void {
     this.ctx.skb = skb;
     this.redirectIfindex = 0;
     this.redirectFlags = 0;
     this.redirectPeer = false;
+    if (this.#resident !== null) this.#swapIn(skb);
     this.ctx.load();
     this.ctx.bind(this.mem);
   }
@@ -91,5 +112,36 @@ export class SkbRunState {
   /** After a run: copy the program's context writes back to the sk_buff. */
   end(): void {
     this.ctx.store();
+    if (this.#ownBuf !== null) this.#swapOut(this.ctx.skb);
+  }
+
+  #swapIn(skb: SkBuff): void {
+    const len = skb.buf.byteLength;
+    const res = this.#resident!;
+    if (len > res.byteLength) return; // larger than the resident buffer: the sk_buff's own (mirrored)
+    let v = this.#residentViews.get(len);
+    if (v === undefined) {
+      const buf = res.subarray(0, len);
+      v = { buf, view: new DataView(buf.buffer, buf.byteOffset, len) };
+      if (this.#residentViews.size < 256) this.#residentViews.set(len, v); // bounded: packet sizes of a replay
+    }
+    v.buf.set(skb.buf);
+    this.#ownBuf = skb.buf;
+    this.#ownView = skb.view;
+    skb.buf = v.buf;
+    skb.view = v.view;
+  }
+
+  #swapOut(skb: SkBuff): void {
+    const own = this.#ownBuf!;
+    const res = this.#resident!;
+    // still the resident buffer: copy back into the sk_buff's own; reallocated by a helper: keep the new one
+    if (skb.buf.buffer === res.buffer && skb.buf.byteOffset === res.byteOffset && skb.buf.byteLength === own.byteLength) {
+      own.set(skb.buf);
+      skb.buf = own;
+      skb.view = this.#ownView!;
+    }
+    this.#ownBuf = null;
+    this.#ownView = null;
   }
 }

@@ -330,6 +330,9 @@ function skbDoRedirect(net: TcNet, st: SkbRunState, skb: SkBuff, atIngress: bool
   return HOOK.CONSUMED;
 }
 
+/** Bytes of the resident packet buffer of eBPF runs on the JIT (headroom + a 64 KiB frame + tailroom). */
+const RESIDENT_EBPF_PACKET = 64 + 65536 + 64;
+
 /** BPF_F_INGRESS of bpf_redirect (include/uapi/linux/bpf.h). */
 const BPF_F_INGRESS = 1;
 
@@ -340,11 +343,8 @@ const BPF_F_INGRESS = 1;
 export function createClsBpfOps(options: ClsBpfOptions = {}): ClsBpfOps {
   const jitOpt = options.jit ?? true;
   const bpf = options.bpf;
-  // bpf_redirect_info and the __sk_buff mirror: one per bpf() instance (single modelled CPU)
-  const st = bpf === undefined ? null : new SkbRunState(bpf.mem, new SkBuff(0));
-  const redirect = (net: TcNet): ((skb: SkBuff, atIngress: boolean) => number) => (skb, atIngress) => skbDoRedirect(net, st!, skb, atIngress);
-  const redirectors = new WeakMap<TcNet, (skb: SkBuff, atIngress: boolean) => number>();
-  // the JIT of this instance (built on first use with jit: true) and the classic conversion runtime on it
+  // the JIT of this instance (built on first use with jit: true, at once with a bpf() instance)
+  // and the classic conversion runtime on it
   let jitRt: JitRuntime | null = typeof jitOpt === 'boolean' ? null : jitOpt;
   let classicRt: ClassicJitRuntime | null = null;
   const getJit = (): JitRuntime | null => {
@@ -355,6 +355,18 @@ export function createClsBpfOps(options: ClsBpfOptions = {}): ClsBpfOps {
     }
     return jitRt;
   };
+  // with a bpf() instance the JIT comes first: its memory then holds the maps created
+  // from now on, the __sk_buff mirror and a packet buffer (nothing mirrored per run)
+  const ebpfJit = bpf === undefined ? null : getJit();
+  // bpf_redirect_info and the __sk_buff mirror: one per bpf() instance (single modelled CPU)
+  const st = bpf === undefined ? null : new SkbRunState(bpf.mem, new SkBuff(0));
+  if (st !== null && ebpfJit !== null && ebpfJit.kernel.mem === bpf!.mem) {
+    // none left (many ops on one JIT): the sk_buff's own buffer, mirrored by the JIT
+    const pkt = ebpfJit.memory.tryAlloc(RESIDENT_EBPF_PACKET);
+    if (pkt !== null) st.usePacketBuffer(pkt);
+  }
+  const redirect = (net: TcNet): ((skb: SkBuff, atIngress: boolean) => number) => (skb, atIngress) => skbDoRedirect(net, st!, skb, atIngress);
+  const redirectors = new WeakMap<TcNet, (skb: SkBuff, atIngress: boolean) => number>();
   const getClassicRt = (): ClassicJitRuntime | null => {
     if (classicRt === null) {
       const j = getJit();

@@ -26,6 +26,10 @@ export class JitMemory {
   #residentTop: number = LAYOUT.HEAP;
   readonly #mirrorRegion: (Region | undefined)[] = [];
   readonly #mirrorBase: number[] = [];
+  /** Region index of each mirrored region. */
+  readonly #mirrorIndex: number[] = [];
+  /** The memory's ArrayBuffer (fixed: the memory never grows). */
+  readonly #buffer: ArrayBufferLike;
   #mirrorCount = 0;
   /** DataView, length and writability of each region at the last refresh (records are reused on rebind). */
   readonly #seenViews: (DataView | undefined)[] = [];
@@ -41,7 +45,8 @@ export class JitMemory {
    */
   constructor(as: AddressSpace, pages = 256, residentPages = 64) {
     this.memory = new WASM.Memory({ initial: pages, maximum: pages });
-    this.bytes = new Uint8Array(this.memory.buffer);
+    this.#buffer = this.memory.buffer;
+    this.bytes = new Uint8Array(this.#buffer);
     this.i32 = new Int32Array(this.memory.buffer);
     this.#as = as;
     this.#residentEnd = Math.min(pages, residentPages) * PAGE;
@@ -65,7 +70,7 @@ export class JitMemory {
 
   /** Is `b` inside this linear memory? */
   isResident(b: Uint8Array): boolean {
-    return b.buffer === this.memory.buffer;
+    return b.buffer === this.#buffer;
   }
 
   /**
@@ -87,8 +92,51 @@ export class JitMemory {
         if (!this.#allResident) this.#copyIn();
         return true;
       }
+      // rebound regions (ctx and packet per run): patched in place when resident before and after
+      if (this.#patch(i)) {
+        if (!this.#allResident) this.#copyIn();
+        return true;
+      }
     }
     return this.#rebuild();
+  }
+
+  /**
+   * Update the table entries of the regions rebound since the last refresh, from
+   * index `from` on, when every such region was and is resident (the mirror list is
+   * unchanged). False (nothing changed) when a full rebuild is needed.
+   */
+  #patch(from: number): boolean {
+    const as = this.#as;
+    const views = as.views, lens = as.lens, wr = as.writable;
+    const sv = this.#seenViews, sl = this.#seenLens, sw = this.#seenWritable;
+    const n = this.#seenCount;
+    const buf = this.#buffer;
+    for (let i = from; i < n; i++) {
+      if (views[i] === sv[i] && lens[i] === sl[i] && wr[i] === sw[i]) continue;
+      const r = as.region(i);
+      if (r === undefined || r.bytes.buffer !== buf || sv[i] === undefined || this.#mirroredIndex(i)) return false;
+    }
+    const T = this.i32;
+    const t0 = LAYOUT.REGION_TABLE >> 2;
+    let fixed = false;
+    for (let i = from; i < n; i++) {
+      if (views[i] === sv[i] && lens[i] === sl[i] && wr[i] === sw[i]) continue;
+      const r = as.region(i)!;
+      const e = t0 + i * (LAYOUT.REGION_ENTRY >> 2);
+      const len = r.bytes.byteLength;
+      T[e] = r.bytes.byteOffset; T[e + 1] = len; T[e + 2] = r.writable ? len : 0;
+      sv[i] = views[i]; sl[i] = lens[i]!; sw[i] = wr[i]!;
+      if (i < FIXED_REGIONS) fixed = true;
+    }
+    if (fixed) this.#fixedBounds();
+    return true;
+  }
+
+  /** Was region `i` mirrored at the last rebuild? */
+  #mirroredIndex(i: number): boolean {
+    for (let k = 0; k < this.#mirrorCount; k++) if (this.#mirrorIndex[k] === i) return true;
+    return false;
   }
 
   /** Copy every mirrored region into its place (the region table is unchanged). */
@@ -117,7 +165,7 @@ export class JitMemory {
       if (r === undefined) { T[e] = 0; T[e + 1] = 0; T[e + 2] = 0; continue; }
       const len = r.bytes.byteLength;
       let base: number;
-      if (r.bytes.buffer === this.memory.buffer) base = r.bytes.byteOffset;
+      if (r.bytes.buffer === this.#buffer) base = r.bytes.byteOffset;
       else {
         allResident = false;
         base = (cursor + 7) & ~7;
@@ -126,13 +174,21 @@ export class JitMemory {
         this.bytes.set(r.bytes, base);
         this.#mirrorRegion[this.#mirrorCount] = r;
         this.#mirrorBase[this.#mirrorCount] = base;
+        this.#mirrorIndex[this.#mirrorCount] = i;
         this.#mirrorCount++;
       }
       T[e] = base; T[e + 1] = len; T[e + 2] = r.writable ? len : 0;
     }
     this.#seenCount = n;
     this.#allResident = allResident;
-    // the proven-access table of the fixed regions (see LAYOUT.FIXED_BOUNDS)
+    this.#fixedBounds();
+    return true;
+  }
+
+  /** The proven-access table of the fixed regions (see LAYOUT.FIXED_BOUNDS), from their table entries. */
+  #fixedBounds(): void {
+    const T = this.i32;
+    const t0 = LAYOUT.REGION_TABLE >> 2;
     const fb = LAYOUT.FIXED_BOUNDS >> 2;
     for (let r = 0; r < FIXED_REGIONS; r++) {
       const e = t0 + r * (LAYOUT.REGION_ENTRY >> 2);
@@ -143,7 +199,6 @@ export class JitMemory {
         T[fb + ((r << 5) | (size << 1) | 1)] = wlen >= size ? wlen - size + 1 : 0;
       }
     }
-    return true;
   }
 
   /** Are some regions mirrored (copied) rather than resident? */
