@@ -7,7 +7,8 @@
 // the "already frozen" EBUSY). Programs may still write unless the map was
 // created with BPF_F_RDONLY_PROG.
 import { KernelError } from '@tcbpf/base';
-import { BpfSyscall, type BpfMap } from '@tcbpf/ebpf';
+import { BpfSyscall, type BpfMap, type BpfProg } from '@tcbpf/ebpf';
+import type { JitFacts } from '@tcbpf/jit';
 
 /**
  * A BpfSyscall with BPF_MAP_FREEZE (`tcBpfSyscall()` makes one). The frozen
@@ -15,6 +16,18 @@ import { BpfSyscall, type BpfMap } from '@tcbpf/ebpf';
  */
 export class TcBpfSyscall extends BpfSyscall {
   readonly #frozen = new WeakSet<BpfMap>();
+  /** The verifier's facts a JIT consumes (insn_aux_data), per program loaded by loadTcProgram. */
+  readonly #jitFacts = new WeakMap<BpfProg, JitFacts>();
+
+  /** Keep the verifier's facts of `prog` for the JIT (loadTcProgram records them). */
+  setJitFacts(prog: BpfProg, facts: JitFacts): void {
+    this.#jitFacts.set(prog, facts);
+  }
+
+  /** The verifier's facts of `prog` for `JitRuntime.load` (undefined: not loaded through loadTcProgram). */
+  jitFacts(prog: BpfProg): JitFacts | undefined {
+    return this.#jitFacts.get(prog);
+  }
 
   /** BPF_MAP_FREEZE: EBADF for an unknown fd, EPERM when the map is already frozen. */
   mapFreeze(fd: number): void {

@@ -9,7 +9,8 @@
 import { KernelError } from '@tcbpf/base';
 import { BASE_HELPERS, type BpfSyscall, decodeInsns, makeProgType, type BpfMap, type HelperEnv, type ProgTypeOps } from '@tcbpf/ebpf';
 import { BPF_FUNC_NAMES, BPF_PROG_TYPE } from '@tcbpf/uapi';
-import { SCHED_CLS_OPS, rewriteCtxAccesses, verify, type FuncInfo, type MapDescriptor } from '@tcbpf/verifier';
+import { REG_TYPE, SCHED_CLS_OPS, rewriteCtxAccesses, verify, type FuncInfo, type MapDescriptor } from '@tcbpf/verifier';
+import { provenRegions } from '@tcbpf/jit';
 import { TcBpfSyscall } from './frozen-maps.js';
 import { TC_HELPERS } from './helpers/tc-helpers.js';
 import { SkbRunState } from './skb-run-state.js';
@@ -82,6 +83,12 @@ export interface TcProgLoadResult {
   readonly fd: number;
   /** Instructions the verifier processed. */
   readonly verifiedInsns: number;
+  /**
+   * Per instruction, the fixed region (stack, ctx, packet) the verifier proved the
+   * access addresses, else -1: `JitRuntime.load(prog, { provenRegion })`. A
+   * {@link TcBpfSyscall} also keeps it (`jitFacts(prog)`).
+   */
+  readonly provenRegion: Int8Array;
 }
 
 /**
@@ -122,5 +129,7 @@ export function loadTcProgram(sys: BpfSyscall, attr: TcProgLoadAttr): TcProgLoad
   // instructions); the context-access rewrite only changes the executable image.
   const xlated = decodeInsns(rewriteCtxAccesses(b, res));
   const fd = sys.progLoad({ progType, insns: b, license: attr.license, verifier: () => xlated, ...(attr.name === undefined ? {} : { name: attr.name }) });
-  return { fd, verifiedInsns: res.processed };
+  const provenRegion = provenRegions(res.accessTypes, { stack: REG_TYPE.PTR_TO_STACK, ctx: REG_TYPE.PTR_TO_CTX, packet: REG_TYPE.PTR_TO_PACKET });
+  if (sys instanceof TcBpfSyscall) sys.setJitFacts(sys.prog(fd), { provenRegion });
+  return { fd, verifiedInsns: res.processed, provenRegion };
 }

@@ -11,6 +11,7 @@ import { NET_SKB_PAD, NetNamespace, SkBuff, ethTypeTrans } from '@tcbpf/skb';
 import { BPF_PROG_TYPE } from '@tcbpf/uapi';
 import { SKB_OFF } from './sk-buff-ctx.js';
 import { SkbRunState } from './skb-run-state.js';
+import { TcBpfSyscall } from './frozen-maps.js';
 
 const ETH_HLEN = 14;
 const ETH_P_IP = 0x0800;
@@ -173,7 +174,7 @@ export class TcTestRunner {
     const t0 = this.#clock.nowNs();
     let retval = 0;
     const jit = this.#jit;
-    if (jit !== undefined) jit.load(prog);
+    if (jit !== undefined) jit.load(prog, this.sys instanceof TcBpfSyscall ? this.sys.jitFacts(prog) : undefined);
     for (let i = 0; i < repeat; i++) {
       st.begin(skb);
       interp.runCtx = st;

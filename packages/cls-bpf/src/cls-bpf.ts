@@ -19,7 +19,7 @@ import { KernelError, kerr } from '@tcbpf/base';
 import { ClassicFilter, decodeSockFilters, type ClassicEnv } from '@tcbpf/cbpf';
 import { AddressSpace, BpfSyscall, REGION, RUN_STATUS, type BpfProg } from '@tcbpf/ebpf';
 import { JitRuntime } from '@tcbpf/jit';
-import { SkbRunState } from '@tcbpf/bpf-skb';
+import { SkbRunState, TcBpfSyscall } from '@tcbpf/bpf-skb';
 import { HOOK, SkBuff } from '@tcbpf/skb';
 import {
   TcfExts,
@@ -511,9 +511,13 @@ export function createClsBpfOps(options: ClsBpfOptions = {}): ClsBpfOps {
           // bpf_prog_get_type_dev's reference, dropped by cls_bpf_free_parms
           bpf!.progHold(ebpf);
           prog = new ClsBpfProg(handle, da, gen, null, null, ebpf, name);
-          // bpf_prog_select_runtime ran at BPF_PROG_LOAD in the kernel; tcbpf's loader has no JIT hook
+          // bpf_prog_select_runtime ran at BPF_PROG_LOAD in the kernel; tcbpf's loader has no JIT hook,
+          // so the JIT compiles here, with the verifier's facts loadTcProgram kept (insn_aux_data)
           const j = getJit();
-          if (j !== null) prog.jited = j.load(ebpf).jited;
+          if (j !== null) {
+            const facts = bpf instanceof TcBpfSyscall ? bpf.jitFacts(ebpf) : undefined;
+            prog.jited = j.load(ebpf, facts).jited;
+          }
         }
         prog.exts = exts;
         if (tb.has(TCA_BPF.CLASSID)) {
