@@ -133,3 +133,22 @@ describe('rebound resident regions (per-run ctx/packet) are patched in the regio
     expect(jit.run(p, AddressSpace.hiOf(REGION.CTX), 0)).not.toBe(0);
   });
 });
+
+describe('AddressSpace.generation', () => {
+  it('every bind and unbind moves it, and the JIT sees an unbind between runs', () => {
+    const { sys, start } = rig();
+    const jit = start();
+    const p = sys.prog(sys.progLoad({ progType: BPF_PROG_TYPE.SCHED_CLS, license: 'GPL', insns: assembleKernel('r0 = *(u32 *)(r1 +0)\nexit') }));
+    expect(jit.load(p).jited).toBe(true);
+    expect(jit.run(p, AddressSpace.hiOf(REGION.CTX), 0)).toBe(0);
+    const g = sys.mem.generation;
+    const ctx = sys.mem.region(REGION.CTX)!;
+    sys.mem.unbind(REGION.CTX);
+    expect(sys.mem.generation).not.toBe(g);
+    const st = jit.run(p, AddressSpace.hiOf(REGION.CTX), 0);
+    expect(st).not.toBe(0);
+    expect(st).toBe(sys.interpreter.run(p, AddressSpace.hiOf(REGION.CTX), 0));
+    sys.mem.bind(REGION.CTX, 'ctx', ctx.bytes, true, ctx.view);
+    expect(jit.run(p, AddressSpace.hiOf(REGION.CTX), 0)).toBe(0);
+  });
+});

@@ -43,6 +43,11 @@ export class AddressSpace {
   lens = new Int32Array(16);
   /** Region writability by index (1 = writable). */
   writable = new Uint8Array(16);
+  /**
+   * Bumped by every bind and unbind: a consumer that saw the same value has seen the
+   * same regions (a JIT skips re-reading its region table).
+   */
+  generation = 0;
   readonly #regions: (MutableRegion | undefined)[] = [];
   /** Region records kept per index so rebinding (per packet) allocates nothing. */
   readonly #records: (MutableRegion | undefined)[] = [];
@@ -81,6 +86,7 @@ export class AddressSpace {
       rec.writable = writable;
     }
     this.#regions[index] = rec;
+    this.generation = (this.generation + 1) | 0;
     this.views[index] = v;
     this.lens[index] = bytes.byteLength;
     this.writable[index] = writable ? 1 : 0;
@@ -103,6 +109,7 @@ export class AddressSpace {
   /** Unbind a region: later accesses through old pointers fault. */
   unbind(index: number): void {
     this.#regions[index] = undefined;
+    this.generation = (this.generation + 1) | 0;
     this.views[index] = undefined;
     if (index < this.lens.length) {
       this.lens[index] = 0;

@@ -37,6 +37,8 @@ export class JitMemory {
   readonly #seenWritable = new Uint8Array(LAYOUT.MAX_REGIONS);
   #seenCount = 0;
   #allResident = true;
+  /** AddressSpace.generation at the last refresh. */
+  #seenGeneration = -1;
 
   /**
    * @param as the address space whose regions the compiled code reaches
@@ -79,9 +81,15 @@ export class JitMemory {
    */
   refresh(): boolean {
     const as = this.#as;
+    // nothing bound or unbound since the last successful refresh: the table stands
+    if (as.generation === this.#seenGeneration && this.#seenCount >= 0) {
+      if (!this.#allResident) this.#copyIn();
+      return true;
+    }
     const views = as.views;
     const n = views.length;
     if (n > LAYOUT.MAX_REGIONS) return false;
+    this.#seenGeneration = as.generation;
     // fast path: same regions as last time (a rebind with a new DataView, length or
     // writability differs); the table stands, only mirrored regions are copied in again
     if (n === this.#seenCount) {
@@ -151,7 +159,7 @@ export class JitMemory {
     const n = as.views.length;
     const T = this.i32;
     const t0 = LAYOUT.REGION_TABLE >> 2;
-    this.#seenCount = -1; // until the table is complete (a failed rebuild must not satisfy the fast path)
+    this.#seenCount = -1; // until the table is complete (a failed rebuild must not satisfy the fast paths)
     let cursor = this.#residentEnd;
     const limit = this.bytes.length;
     this.#mirrorCount = 0;
