@@ -5,20 +5,16 @@
 // SkbRunState.sockCgroup: undefined for skbs without a full socket (every
 // datapath skb tcbpf makes), the fake socket's cgroup under BPF_PROG_TEST_RUN.
 // Per-packet path: numbers only, no allocation, never throws.
-import { ARG, Cgroup, FdArrayMap, HELPER_CTRL, MAP_HANDLE_HI, RET, proto, type HelperDef, type HelperEnv } from '@tcbpf/ebpf';
+import { ARG, Cgroup, FdArrayMap, MAP_HANDLE_HI, RET, proto, type HelperDef, type HelperEnv } from '@tcbpf/ebpf';
 import { BPF_FUNC, BPF_MAP_TYPE } from '@tcbpf/uapi';
 import { SkbRunState } from '../skb-run-state.js';
+import { setR0 } from './helper-call.js';
 
 const ENOENT = -2;
 const E2BIG = -7;
 const EAGAIN = -11;
 const EINVAL = -22;
 
-function setR0(env: HelperEnv, v: number): number {
-  env.regs[0] = v | 0;
-  env.regs[1] = v < 0 ? -1 : 0;
-  return HELPER_CTRL.CONTINUE;
-}
 
 /**
  * bpf_skb_under_cgroup(skb, map, index): -ENOENT without a full socket,

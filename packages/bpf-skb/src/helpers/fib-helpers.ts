@@ -7,31 +7,13 @@ import { ARG, HELPER_CTRL, RET, proto, type HelperDef, type HelperEnv } from '@t
 import { FIB_TYPE_ERROR, type NetDevice, type NetNamespace, type SkBuff } from '@tcbpf/skb';
 import { AF, BPF_FIB_LKUP_RET as FR, BPF_FIB_LOOKUP as FL, BPF_FIB_LOOKUP_OFF as O, BPF_FUNC, BPF_MTU_CHK, NUD, RTN, RT_TABLE } from '@tcbpf/uapi';
 import { SkbRunState } from '../skb-run-state.js';
+import { argHi, argLo, memIdx, setR0 } from './helper-call.js';
 
 const EINVAL = -22;
 const ENODEV = -19;
 const EAFNOSUPPORT = -97;
 const FIB_LOOKUP_MASK = FL.DIRECT | FL.OUTPUT | FL.SKIP_NEIGH | FL.TBID | FL.SRC | FL.MARK;
 
-function setR0(env: HelperEnv, v: number): number {
-  env.regs[0] = v | 0;
-  env.regs[1] = v < 0 ? -1 : 0;
-  return HELPER_CTRL.CONTINUE;
-}
-function argLo(env: HelperEnv, n: number): number {
-  return env.regs[n * 2]!;
-}
-function argHi(env: HelperEnv, n: number): number {
-  return env.regs[n * 2 + 1]!;
-}
-/** Region index of [hi:lo, +size) in the address space, or -1. */
-function memIdx(env: HelperEnv, hi: number, lo: number, size: number): number {
-  const mem = env.kernel.mem;
-  const idx = mem.indexOf(hi);
-  if (idx < 0) return -1;
-  const off = lo >>> 0;
-  return size >= 0 && off + size <= mem.lens[idx]! ? idx : -1;
-}
 /** dev_net(skb->dev), or the runner's namespace. */
 function netOf(s: SkbRunState): NetNamespace | undefined {
   return s.ctx.skb.dev?.ns ?? s.ns;

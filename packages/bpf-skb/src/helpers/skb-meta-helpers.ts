@@ -14,6 +14,7 @@ import { HELPER_CTRL, ARG, RET, proto, type HelperDef, type HelperEnv } from '@t
 import { type SkBuff } from '@tcbpf/skb';
 import { BPF_FUNC, BPF_SKB_TSTAMP } from '@tcbpf/uapi';
 import { SkbRunState } from '../skb-run-state.js';
+import { argHi, argLo, memIdx, setR0, setR0u32 } from './helper-call.js';
 
 const EINVAL = -22;
 const ENOENT = -2;
@@ -26,29 +27,6 @@ const IP_TUNNEL_OPTS_MAX = 255;
 /** ip_tunnel_set_options_present: GENEVE_OPT, VXLAN_OPT, ERSPAN_OPT and GTP_OPT bits. */
 const TUNNEL_OPTIONS_PRESENT = (1 << 11) | (1 << 12) | (1 << 14) | (1 << 15);
 
-function setR0(env: HelperEnv, v: number): number {
-  env.regs[0] = v | 0;
-  env.regs[1] = v < 0 ? -1 : 0;
-  return HELPER_CTRL.CONTINUE;
-}
-function setR0u32(env: HelperEnv, v: number): number {
-  env.regs[0] = v | 0;
-  env.regs[1] = 0;
-  return HELPER_CTRL.CONTINUE;
-}
-function argLo(env: HelperEnv, n: number): number {
-  return env.regs[n * 2]!;
-}
-function argHi(env: HelperEnv, n: number): number {
-  return env.regs[n * 2 + 1]!;
-}
-function memIdx(env: HelperEnv, hi: number, lo: number, size: number): number {
-  const mem = env.kernel.mem;
-  const idx = mem.indexOf(hi);
-  if (idx < 0) return -1;
-  const off = lo >>> 0;
-  return size >= 0 && off + size <= mem.lens[idx]! ? idx : -1;
-}
 
 // ---- flow hash ----
 

@@ -18,6 +18,7 @@ import { SkbRunState, type TunnelInfo } from '../skb-run-state.js';
 import { CGROUP_HELPERS } from './cgroup-helpers.js';
 import { FIB_HELPERS } from './fib-helpers.js';
 import { SKB_META_HELPERS } from './skb-meta-helpers.js';
+import { argHi, argLo, memIdx, setR0, setR0u32 } from './helper-call.js';
 
 /** Helper flag bits of include/uapi/linux/bpf.h used by the sk_buff helpers. */
 export const SKB_HELPER_FLAG = Object.freeze({
@@ -58,31 +59,6 @@ const F = SKB_HELPER_FLAG;
 function st(env: HelperEnv): SkbRunState | undefined {
   const s = env.runCtx;
   return s instanceof SkbRunState ? s : undefined;
-}
-function setR0(env: HelperEnv, v: number): number {
-  env.regs[0] = v | 0;
-  env.regs[1] = v < 0 ? -1 : 0;
-  return HELPER_CTRL.CONTINUE;
-}
-/** R0 = an unsigned 32-bit value. */
-function setR0u32(env: HelperEnv, v: number): number {
-  env.regs[0] = v | 0;
-  env.regs[1] = 0;
-  return HELPER_CTRL.CONTINUE;
-}
-function argLo(env: HelperEnv, n: number): number {
-  return env.regs[n * 2]!;
-}
-function argHi(env: HelperEnv, n: number): number {
-  return env.regs[n * 2 + 1]!;
-}
-/** Region index of [hi:lo, +size) in the address space, or -1. */
-function memIdx(env: HelperEnv, hi: number, lo: number, size: number): number {
-  const mem = env.kernel.mem;
-  const idx = mem.indexOf(hi);
-  if (idx < 0) return -1;
-  const off = lo >>> 0;
-  return size >= 0 && off + size <= mem.lens[idx]! ? idx : -1;
 }
 function regionBytes(env: HelperEnv, idx: number): Uint8Array {
   return env.kernel.mem.region(idx)!.bytes;
