@@ -13,3 +13,5 @@ export type { OracleFunc, OracleFuncLoad } from './verify-func-oracle.js';
 export { bpfOracleIn } from './netns-bpf-oracle.js';
 export { CgroupDirs, bpfOracleWithFds, cgroup2Mount } from './cgroup-bpf-oracle.js';
 export type { FdBpfOracle } from './cgroup-bpf-oracle.js';
+export { heapBytesPerOp } from './heap-growth.js';
+export type { HeapGrowthOptions } from './heap-growth.js';

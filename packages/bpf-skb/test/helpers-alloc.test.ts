@@ -3,43 +3,14 @@
 // skbs, and the heap grows by less than a byte per run in windows in which no
 // garbage collection ran (checked with a 'gc' PerformanceObserver).
 import { readFileSync } from 'node:fs';
-import { PerformanceObserver, performance } from 'node:perf_hooks';
-import { getHeapStatistics } from 'node:v8';
 import { Prng, SimClock } from '@tcbpf/base';
 import { AddressSpace, REGION, assembleKernel, encodeInsns } from '@tcbpf/ebpf';
 import { NetNamespace, SkBuff, buildFrame, ethTypeTrans } from '@tcbpf/skb';
 import { AF, NUD } from '@tcbpf/uapi';
 import { describe, expect, it } from 'vitest';
+import { heapBytesPerOp } from '@tcbpf/testing';
 import { TcTestRunner, instantiateObject, loadElfObject, loadTcProgram, tcBpfSyscall } from '../src/index.js';
 import { PROGS_DIR } from './fixture-objects.js';
-
-async function bytesPerOp(run: () => number): Promise<number> {
-  const gcs: [number, number][] = [];
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcs.push([e.startTime, e.startTime + e.duration]);
-  });
-  obs.observe({ entryTypes: ['gc'] });
-  let best = Infinity;
-  let windows = 0;
-  try {
-    for (let attempt = 0; attempt < 40 && windows < 6; attempt++) {
-      const t0 = performance.now();
-      const h0 = getHeapStatistics().used_heap_size;
-      const ops = run();
-      const h1 = getHeapStatistics().used_heap_size;
-      const t1 = performance.now();
-      await new Promise((r) => setTimeout(r, 20));
-      if (!gcs.some(([s, e]) => e >= t0 && s <= t1)) {
-        windows++;
-        best = Math.min(best, (h1 - h0) / ops);
-      }
-    }
-    if (windows === 0) throw new Error('a GC ran during every measurement window');
-    return best;
-  } finally {
-    obs.disconnect();
-  }
-}
 
 function setup(): { ns: NetNamespace; sys: ReturnType<typeof tcBpfSyscall>; runner: TcTestRunner } {
   const ns = new NetNamespace({ clock: new SimClock(), prng: new Prng(1) });
@@ -91,7 +62,7 @@ describe('per-packet helper paths allocate nothing', () => {
     };
     runs();
     expect(sys.interpreter.r0Lo).toBe(0);
-    expect(await bytesPerOp(runs)).toBeLessThan(1);
+    expect(await heapBytesPerOp(runs)).toBeLessThan(1);
     expect(sum).not.toBe(0.5);
   }, 60_000);
 
@@ -116,7 +87,7 @@ describe('per-packet helper paths allocate nothing', () => {
     };
     runs();
     expect(sys.interpreter.r0Lo).not.toBe(0);
-    expect(await bytesPerOp(runs)).toBeLessThan(1);
+    expect(await heapBytesPerOp(runs)).toBeLessThan(1);
     expect(sum).not.toBe(0.5);
   }, 60_000);
 
@@ -145,7 +116,7 @@ describe('per-packet helper paths allocate nothing', () => {
     };
     runs();
     expect(sys.interpreter.r0Lo).toBe(1);
-    expect(await bytesPerOp(runs)).toBeLessThan(1);
+    expect(await heapBytesPerOp(runs)).toBeLessThan(1);
     expect(sum).not.toBe(0.5);
   }, 60_000);
 });

@@ -3,43 +3,14 @@
 // than one byte per packet over 20,000 packets (eBPF runs: bounded, see below), measured in a
 // window in which no garbage collection ran (a 'gc' PerformanceObserver; the
 // measurement is repeated if one did). The same skb is reused (TC_ACT_OK).
-import { PerformanceObserver, performance } from 'node:perf_hooks';
-import { getHeapStatistics } from 'node:v8';
 import { describe, expect, it } from 'vitest';
+import { heapBytesPerOp } from '@tcbpf/testing';
 import { loadTcProgram, tcBpfSyscall } from '@tcbpf/bpf-skb';
 import { SkBuff } from '@tcbpf/skb';
 import { TCF_ALL_KINDS, TcClient, TcKernel } from '@tcbpf/tcf';
 import { BPF_PROG_TYPE, TCA_BPF } from '@tcbpf/uapi';
 import { createClsBpfOps } from '../src/index.js';
 import { opsBytes, type Insn } from './support/sim.js';
-
-async function bytesPerOp(run: () => number): Promise<number> {
-  const gcs: [number, number][] = [];
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcs.push([e.startTime, e.startTime + e.duration]);
-  });
-  obs.observe({ entryTypes: ['gc'] });
-  let best = Infinity;
-  let windows = 0;
-  try {
-    for (let attempt = 0; attempt < 40 && windows < 5; attempt++) {
-      const t0 = performance.now();
-      const h0 = getHeapStatistics().used_heap_size;
-      const ops = run();
-      const h1 = getHeapStatistics().used_heap_size;
-      const t1 = performance.now();
-      await new Promise((r) => setTimeout(r, 20));
-      if (!gcs.some(([s, e]) => e >= t0 && s <= t1)) {
-        windows++;
-        best = Math.min(best, (h1 - h0) / ops);
-      }
-    }
-    if (windows === 0) throw new Error('a GC ran during every measurement window');
-    return best;
-  } finally {
-    obs.disconnect();
-  }
-}
 
 // ldh [12]; jeq #0x800; ret #0 (OK); ret #-1 (UNSPEC)
 const CLASSIC: readonly Insn[] = [[0x28, 0, 0, 12], [0x15, 0, 1, 0x800], [0x06, 0, 0, 0], [0x06, 0, 0, 0xffffffff]];
@@ -88,7 +59,7 @@ describe('per-packet allocation', () => {
     it(`classic filters, ${jit ? 'JIT' : 'interpreter'}: < 1 byte of heap per packet`, async () => {
       const run = hook('classic', jit);
       for (let i = 0; i < 5; i++) run(); // warm up (optimised code)
-      expect(await bytesPerOp(run)).toBeLessThan(1);
+      expect(await heapBytesPerOp(run, { windows: 5 })).toBeLessThan(1);
     }, 30_000);
   }
   // eBPF runs allocate outside this package: @tcbpf/bpf-skb's SkBuffCtx.store copies cb
@@ -99,7 +70,7 @@ describe('per-packet allocation', () => {
     it(`eBPF filters, ${jit ? 'JIT' : 'interpreter'}: at most ${perRun} B per program run, all of it from SkbRunState${jit ? ' and the JIT memory' : ''}`, async () => {
       const run = hook('ebpf', jit, jit ? 4000 : 20000);
       for (let i = 0; i < 5; i++) run();
-      expect(await bytesPerOp(run)).toBeLessThan(2 * perRun + 1);
+      expect(await heapBytesPerOp(run, { windows: 5 })).toBeLessThan(2 * perRun + 1);
     }, 30_000);
   }
 });

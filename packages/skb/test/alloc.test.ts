@@ -3,47 +3,15 @@
 // a window in which no garbage collection ran (checked with a 'gc'
 // PerformanceObserver; the measurement is repeated if one did).
 import { describe, expect, it } from 'vitest';
-import { PerformanceObserver, performance } from 'node:perf_hooks';
-import { getHeapStatistics } from 'node:v8';
+import { heapBytesPerOp } from '@tcbpf/testing';
 import { Prng, SimClock } from '@tcbpf/base';
 import {
   CaptureDecoder, NetNamespace, PcapWriter, PcapngWriter, SkBuff, csumPartial, ethTypeTrans, generatePackets, inetProtoCsumReplace4,
   type ByteSink, type CaptureCursor,
 } from '../src/index.js';
 
-/**
- * Steady-state heap growth per operation: the smallest of several GC-free
- * measurement windows (the first runs include JIT warm-up, whose unoptimised
- * code boxes numbers).
- */
-async function bytesPerOp(setup: () => void, run: () => number): Promise<number> {
-  const gcs: [number, number][] = [];
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcs.push([e.startTime, e.startTime + e.duration]);
-  });
-  obs.observe({ entryTypes: ['gc'] });
-  let best = Infinity;
-  let windows = 0;
-  try {
-    for (let attempt = 0; attempt < 40 && windows < 6; attempt++) {
-      setup();
-      const t0 = performance.now();
-      const h0 = getHeapStatistics().used_heap_size;
-      const ops = run();
-      const h1 = getHeapStatistics().used_heap_size;
-      const t1 = performance.now();
-      await new Promise((r) => setTimeout(r, 20));
-      if (!gcs.some(([s, e]) => e >= t0 && s <= t1)) {
-        windows++;
-        best = Math.min(best, (h1 - h0) / ops);
-      }
-    }
-    if (windows === 0) throw new Error('a GC ran during every measurement window');
-    return best;
-  } finally {
-    obs.disconnect();
-  }
-}
+/** Steady-state heap growth per operation (setup runs before each GC-free window). */
+const bytesPerOp = (setup: () => void, run: () => number): Promise<number> => heapBytesPerOp(run, { setup });
 
 const PK = generatePackets(new Prng(11), 5000);
 const sinkParts: Uint8Array[] = [];
