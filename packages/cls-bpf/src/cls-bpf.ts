@@ -18,7 +18,7 @@
 import { KernelError, kerr } from '@tcbpf/base';
 import { ClassicFilter, decodeSockFilters, type ClassicEnv } from '@tcbpf/cbpf';
 import { AddressSpace, BpfSyscall, REGION, RUN_STATUS, type BpfProg } from '@tcbpf/ebpf';
-import { JitRuntime } from '@tcbpf/jit';
+import { JitRuntime, type ClassicJitRuntime } from '@tcbpf/jit';
 import { SkbRunState, TcBpfSyscall } from '@tcbpf/bpf-skb';
 import { HOOK, SkBuff } from '@tcbpf/skb';
 import {
@@ -43,7 +43,6 @@ import {
   type TcNet,
 } from '@tcbpf/tcf';
 import { BPF_PROG_TYPE, TCA, TCA_BPF, TCA_BPF_FLAG, TCA_CLS_FLAGS, TC_ACT, TC_H } from '@tcbpf/uapi';
-import { ClassicJitRuntime } from './classic-runtime.js';
 
 /** BPF_MAXINSNS: the largest classic program. */
 export const CLS_BPF_MAX_OPS = 4096;
@@ -370,7 +369,7 @@ export function createClsBpfOps(options: ClsBpfOptions = {}): ClsBpfOps {
   const getClassicRt = (): ClassicJitRuntime | null => {
     if (classicRt === null) {
       const j = getJit();
-      if (j !== null) classicRt = new ClassicJitRuntime(j);
+      if (j !== null) classicRt = j.classicRuntime();
     }
     return classicRt;
   };

@@ -5,5 +5,5 @@ export const MODELS: readonly string[] = Object.freeze(['net/sched/cls_bpf.c']);
 
 export { createClsBpfOps, clsBpfOps, ClsBpfProg, ClsBpfHead, CLS_BPF_MAX_OPS, CLS_BPF_NAME_LEN, CLS_BPF_SUPPORTED_GEN_FLAGS, CLS_BPF_HANDLE_MAX } from './cls-bpf.js';
 export type { ClsBpfOffload, ClsBpfStatsRequest, ClsBpfOps, ClsBpfOptions, ClsBpfProgShow } from './cls-bpf.js';
-export { ClassicJitRuntime } from './classic-runtime.js';
+export { ClassicJitRuntime } from '@tcbpf/jit';
 export { progInfoText } from './prog-info-text.js';

@@ -24,4 +24,5 @@ export { WASM } from './wasm/wasm-api.js';
 export { EquivalenceRunner } from './runtime/equivalence.js';
 export type { Difference, EquivalenceResult } from './runtime/equivalence.js';
 export { ClassicProgram } from './runtime/classic.js';
+export { ClassicJitRuntime } from './runtime/classic-runtime.js';
 export { callbackFallbackReason } from './runtime/callbacks.js';

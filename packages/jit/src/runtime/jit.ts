@@ -11,6 +11,7 @@ import {
 } from '@tcbpf/ebpf';
 import { compileProgram, type CompileOptions, type JitImage, type JitInput } from '../compile/compiler.js';
 import { JitMemory } from './jit-memory.js';
+import { ClassicJitRuntime } from './classic-runtime.js';
 import { callbackFallbackReason } from './callbacks.js';
 import { WASM } from '../wasm/wasm-api.js';
 import { JIT_STATUS, LAYOUT } from './layout.js';
@@ -106,6 +107,13 @@ export class JitRuntime implements HelperEnv {
   /** Allocate bytes inside the linear memory (bind packet/ctx regions to them to avoid copies). */
   alloc(len: number): Uint8Array {
     return this.memory.alloc(len);
+  }
+
+  #classic: ClassicJitRuntime | null = null;
+
+  /** The runtime of this JIT's converted classic programs (one context, net_device and packet image, made on first use). */
+  classicRuntime(): ClassicJitRuntime {
+    return (this.#classic ??= new ClassicJitRuntime(this));
   }
 
   /**

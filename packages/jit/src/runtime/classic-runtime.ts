@@ -1,10 +1,10 @@
 // Models net/core/filter.c bpf_prog_create() -> bpf_migrate_filter() ->
-// bpf_prog_select_runtime() (Linux 6.18) as cls_bpf_prog_from_ops uses it: a
-// checked classic program is converted to eBPF and, with bpf_jit_enable set, JITed
-// (here: compiled to WebAssembly by @tcbpf/jit). The converted program calls the
+// bpf_prog_select_runtime() (Linux 6.18): a checked classic program is converted
+// to eBPF (@tcbpf/cbpf convertClassic) and, with bpf_jit_enable set, JITed, so
+// every classic user (socket filters, cls_bpf "bytecode", xt_bpf) runs compiled. The converted program calls the
 // kernel functions of the conversion (bpf_skb_load_helper_*, bpf_skb_get_pay_offset,
 // bpf_skb_get_nlattr[_nest], bpf_get_raw_cpu_id, bpf_user_rnd_u32), numbered by
-// CLASSIC_CALL. One ClassicJitRuntime per cls_bpf instance owns the context and
+// CLASSIC_CALL. One ClassicJitRuntime (e.g. per cls_bpf instance) owns the context and
 // net_device images every converted program reads (runs are sequential), so a
 // program costs no address-space region and a run allocates nothing. The packet
 // bytes a program may read ([data, data + len)) are copied into a buffer inside
@@ -14,11 +14,10 @@
 import { KernelError } from '@tcbpf/base';
 import {
   CLASSIC_CALL, CLASSIC_CTX, CLASSIC_DEV, checkClassic, convertClassic, loadPacket, skbGetNlattr, skbGetNlattrNest, skbGetPoff,
-  type ClassicEnv, type SockFilter,
+  type ClassicEnv, type ClassicSkb, type SockFilter,
 } from '@tcbpf/cbpf';
 import { AddressSpace, HELPER_CTRL, REGION, RUN_STATUS, insn, makeProgType, type BpfProg, type HelperEnv, type HelperFn, type Insn } from '@tcbpf/ebpf';
-import type { JitRuntime } from '@tcbpf/jit';
-import type { SkBuff } from '@tcbpf/skb';
+import type { JitRuntime } from './jit.js';
 import { BPF_PROG_TYPE } from '@tcbpf/uapi';
 
 /** Bytes of the resident packet buffer (headroom + a 64 KiB frame). */
@@ -26,11 +25,11 @@ const RESIDENT_PACKET = 65536 + 512;
 /** -EFAULT as the u32 the load helpers return on a failed read. */
 const EFAULT = -14;
 /** The converted program's type: no base helpers; only the CLASSIC_CALL functions resolve. */
-const CLASSIC_TYPE = makeProgType({ type: BPF_PROG_TYPE.SOCKET_FILTER, name: 'classic (converted, cls_bpf)', ctxSize: CLASSIC_CTX.SIZE, baseHelpers: false });
+const CLASSIC_TYPE = makeProgType({ type: BPF_PROG_TYPE.SOCKET_FILTER, name: 'classic (converted)', ctxSize: CLASSIC_CTX.SIZE, baseHelpers: false });
 
 /**
- * Converted classic programs of one cls_bpf instance and the state their kernel
- * calls read (the sk_buff and run environment of the current run).
+ * Converted classic programs sharing one JIT, and the state their kernel calls
+ * read (the sk_buff and run environment of the current run).
  */
 export class ClassicJitRuntime {
   readonly jit: JitRuntime;
@@ -40,7 +39,7 @@ export class ClassicJitRuntime {
   #devIndex = -1;
   #pkt: Uint8Array | null = null;
   #pktView: DataView | null = null;
-  #skb: SkBuff | null = null;
+  #skb: ClassicSkb | null = null;
   #env: ClassicEnv | null = null;
   readonly #calls: Readonly<Record<number, HelperFn>>;
 
@@ -68,7 +67,7 @@ export class ClassicJitRuntime {
   }
 
   /**
-   * bpf_prog_create for cls_bpf: check (bpf_check_classic: KernelError), convert
+   * bpf_prog_create: check (bpf_check_classic: KernelError), convert
    * and hand to the JIT, which compiles it when bpf_jit_enable is set (and keeps it
    * on the interpreter otherwise or when it cannot).
    */
@@ -118,7 +117,7 @@ export class ClassicJitRuntime {
    * Run a converted program on `skb` (data at the MAC header). Returns the classic
    * result as an int32 (A at RET A, or K); 0 when the run fails. Allocates nothing.
    */
-  run(prog: BpfProg, skb: SkBuff, env: ClassicEnv): number {
+  run(prog: BpfProg, skb: ClassicSkb, env: ClassicEnv): number {
     this.#skb = skb;
     this.#env = env;
     const c = this.#ctxView!;
@@ -144,7 +143,7 @@ export class ClassicJitRuntime {
     if (skb.buf.length <= RESIDENT_PACKET) {
       this.#pkt!.set(skb.buf); // the whole buffer at the same offsets (a subarray would allocate)
       mem.bind(REGION.PACKET, 'packet', this.#pkt!, false, this.#pktView!);
-    } else mem.bind(REGION.PACKET, 'packet', skb.buf, false, skb.view); // larger than the resident buffer: mirrored by the JIT
+    } else mem.bind(REGION.PACKET, 'packet', skb.buf, false); // larger than the resident buffer: mirrored by the JIT
     const jit = this.jit;
     jit.cpu = env.cpu;
     const st = jit.run(prog, AddressSpace.hiOf(REGION.CTX), 0);
